@@ -1,0 +1,32 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+
+export const hmac = (algorithm: 'sha1' | 'sha256', key: string, data: string | Buffer, encoding: 'hex' | 'base64' = 'hex') =>
+  createHmac(algorithm, key).update(data).digest(encoding)
+
+export const sha256 = (data: string, encoding: 'hex' | 'base64' = 'hex') => createHash('sha256').update(data).digest(encoding)
+
+/** Constant-time comparison that answers false (never throws) when the lengths differ. */
+export const safeEqual = (a: string | undefined, b: string | undefined): boolean => {
+  if (typeof a !== 'string' || typeof b !== 'string') return false
+  const left = Buffer.from(a, 'utf8')
+  const right = Buffer.from(b, 'utf8')
+  if (left.length !== right.length) {
+    // Compare against itself so the time taken does not reveal where the difference is.
+    timingSafeEqual(left, left)
+    return false
+  }
+  return timingSafeEqual(left, right)
+}
+
+/** Whether a timestamp (seconds or milliseconds since the epoch) is within `windowSeconds` of now. */
+export const isFresh = (timestamp: number, windowSeconds: number, now = Date.now()) => {
+  if (!Number.isFinite(timestamp)) return false
+  const ms = timestamp < 1e12 ? timestamp * 1000 : timestamp
+  return Math.abs(now - ms) <= windowSeconds * 1000
+}
+
+export const header = (headers: Record<string, string | undefined>, name: string): string | undefined => {
+  const wanted = name.toLowerCase()
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value
+  return undefined
+}

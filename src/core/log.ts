@@ -1,0 +1,56 @@
+/**
+ * Logging that cannot leak: every line goes through a redactor that knows the configuration's secrets,
+ * hides e-mail addresses and masks credential-looking query parameters.
+ */
+export type LogSink = {
+  debug(...args: unknown[]): void
+  info(...args: unknown[]): void
+  warn(...args: unknown[]): void
+  error(...args: unknown[]): void
+}
+
+export type Logger = {
+  debug(message: string): void
+  info(message: string): void
+  warn(message: string): void
+  error(message: string): void
+  redact(text: string): string
+}
+
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g
+const SECRET_PARAM = /([?&](?:hapikey|api_key|apikey|access_token|refresh_token|token|code|client_secret|secret_key|key)=)[^&#\s"']*/gi
+const BEARER = /(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g
+
+export class Redactor {
+  private readonly secrets: string[]
+
+  constructor(secrets: Array<string | undefined | null> = []) {
+    // Longest first, so that a secret containing another is replaced whole.
+    this.secrets = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4))].sort(
+      (a, b) => b.length - a.length
+    )
+  }
+
+  with(more: Array<string | undefined | null>): Redactor {
+    return new Redactor([...this.secrets, ...more])
+  }
+
+  redact(text: string): string {
+    let out = text
+    for (const secret of this.secrets) {
+      if (out.includes(secret)) out = out.split(secret).join('[redacted]')
+    }
+    return out.replace(SECRET_PARAM, '$1[redacted]').replace(BEARER, '$1 [redacted]').replace(EMAIL, '[email]')
+  }
+}
+
+export const createLogger = (sink: LogSink, redactor: Redactor): Logger => {
+  const line = (level: keyof LogSink) => (message: string) => sink[level](redactor.redact(message))
+  return {
+    debug: line('debug'),
+    info: line('info'),
+    warn: line('warn'),
+    error: line('error'),
+    redact: (text) => redactor.redact(text),
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Resolves the active provider adapter from the configuration: checks the chosen section is complete (naming every
+ * missing field), builds the redactor from its secrets, and hands the adapter its shared dependencies.
+ */
+import type * as sdk from '@botpress/sdk'
+import { providers, type ProviderName } from '../providers'
+import { ConfigurationError } from './errors'
+import { createHttpClientFactory, defaultHttpSettings, type HttpSettings } from './http'
+import { createLogger, Redactor, type LogSink, type Logger } from './log'
+import type { Data, ProviderAdapter, ProviderDefinition, ProviderStore } from './types'
+
+export type Configuration = { provider?: string } & Record<string, unknown>
+
+export type ActiveProvider = {
+  name: ProviderName
+  definition: ProviderDefinition
+  adapter: ProviderAdapter
+  logger: Logger
+  redactor: Redactor
+}
+
+export type ResolveDeps = {
+  configuration: Configuration
+  logger: LogSink
+  store: (provider: string) => ProviderStore
+  ctx: { botId: string; integrationId: string; webhookId: string }
+  http?: HttpSettings
+}
+
+const isBlank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '')
+
+/** Required fields of a zui object schema whose value is absent or blank in `section`. */
+const missingFields = (schema: sdk.z.ZodTypeAny, section: Record<string, unknown>): string[] => {
+  const shape = (schema as unknown as { shape?: Record<string, sdk.z.ZodTypeAny> }).shape ?? {}
+  return Object.entries(shape)
+    .filter(([key, field]) => !field.isOptional() && isBlank(section[key]))
+    .map(([key]) => key)
+}
+
+export const knownProvider = (name: unknown): name is ProviderName =>
+  typeof name === 'string' && Object.prototype.hasOwnProperty.call(providers, name)
+
+/** The provider's configuration section, checked complete and well-typed, or a ConfigurationError naming what is wrong. */
+export const checkSection = (configuration: Configuration, name: ProviderName) => {
+  const definition: ProviderDefinition = providers[name]
+  const raw = configuration[name]
+  const section = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>
+  const missing = missingFields(definition.configSchema, section)
+  if (missing.length) {
+    throw new ConfigurationError(
+      `The ${definition.title} configuration ("${name}") is incomplete: missing ${missing.map((m) => `${name}.${m}`).join(', ')}`
+    )
+  }
+  const parsed = definition.configSchema.safeParse(section)
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${name}.${i.path.join('.')}: ${i.message}`).join('; ')
+    throw new ConfigurationError(`The ${definition.title} configuration ("${name}") is invalid: ${issues}`)
+  }
+  return { definition, section: parsed.data as Record<string, unknown> }
+}
+
+export const resolveProvider = (deps: ResolveDeps, name: unknown = deps.configuration.provider): ActiveProvider => {
+  if (!knownProvider(name)) {
+    throw new ConfigurationError(
+      `Unknown provider "${String(name)}": choose one of ${Object.keys(providers).join(', ')} in the configuration`
+    )
+  }
+  const { definition, section } = checkSection(deps.configuration, name)
+  if (!definition.available) {
+    throw new ConfigurationError(`The ${definition.title} provider ("${name}") is not available yet in this version`)
+  }
+  const redactor = new Redactor(definition.secrets(section))
+  const logger = createLogger(deps.logger, redactor)
+  const adapter = definition.create(section, {
+    http: createHttpClientFactory(redactor, deps.http ?? defaultHttpSettings),
+    logger,
+    store: deps.store(name),
+    ctx: deps.ctx,
+  })
+  return { name, definition, adapter, logger, redactor }
+}
+
+export type { Data }

@@ -1,0 +1,189 @@
+/**
+ * The contract between the provider-neutral core and one provider adapter.
+ * The core owns Botpress (users, conversations, messages, events, states); an adapter owns one provider's API.
+ */
+import type * as sdk from '@botpress/sdk'
+import type { HttpClientFactory } from './http'
+import type { Logger } from './log'
+
+/** A message from the end user (or the bot) to the agent, normalized. Bloc items arrive one by one unless the adapter opts in. */
+export type OutboundMessage =
+  | { type: 'text'; text: string }
+  | { type: 'markdown'; markdown: string }
+  | { type: 'image' | 'audio' | 'video' | 'file'; url: string; title?: string }
+  | { type: 'location'; latitude: number; longitude: number; address?: string; title?: string }
+  | { type: 'bloc'; items: OutboundMessage[] }
+
+/** A message from the agent to the end user, normalized. */
+export type InboundMessage =
+  | { type: 'text'; text: string }
+  | { type: 'image' | 'audio' | 'video' | 'file'; url: string; title?: string }
+
+export type Agent = { id: string; name?: string; pictureUrl?: string }
+
+/** How an inbound event names its session: by the provider's session id (conversation tag `externalId`) or by a secondary id (tag `externalAltId`). */
+export type SessionKey = { id: string; by?: 'externalId' | 'externalAltId' }
+
+export type InboundEvent =
+  | { kind: 'agentMessage'; session: SessionKey; messageId: string; agent: Agent; messages: InboundMessage[] }
+  | { kind: 'agentAssigned'; session: SessionKey; agent: Agent }
+  | { kind: 'sessionClosed'; session: SessionKey }
+
+/** The raw webhook request, as Botpress forwards it. `body` is the raw string: signatures are computed over it. */
+export type WebhookRequest = {
+  method: string
+  path: string
+  query: string
+  headers: Record<string, string | undefined>
+  body: string
+}
+
+export type WebhookReply = { status: number; body?: string; headers?: Record<string, string> }
+
+export type VerifyResult = { ok: true } | { ok: false; reason: string }
+
+export type ParsedWebhook = {
+  events: InboundEvent[]
+  /** Answer to give the provider instead of the default 200 (e.g. a challenge echo). */
+  reply?: WebhookReply
+  /** Human-readable notes about parts of the request that were skipped (logged at debug level). */
+  skipped?: string[]
+}
+
+/** One entry of the transcript the core builds from `messageHistory`. */
+export type TranscriptEntry = {
+  author: { kind: 'user' | 'bot'; name: string; botpressUserId?: string }
+  type: string
+  /** Readable plain-text rendering of the message. */
+  text: string
+  /** The original Botpress payload. */
+  payload: Record<string, unknown>
+}
+
+export type Transcript = {
+  entries: TranscriptEntry[]
+  /** The whole transcript as readable plain text ("Name: text" lines). Empty string when there is no history. */
+  text: string
+}
+
+export type HitlSessionExtras = {
+  priority?: 'low' | 'normal' | 'high' | 'urgent'
+  routing?: string
+  subject?: string
+}
+
+/** JSON-serializable provider data persisted by the core in Botpress states. */
+export type Data = Record<string, unknown>
+
+/** What createUser knew of the end user, persisted with the contact. */
+export type ContactProfile = { name?: string; email?: string; phone?: string; pictureUrl?: string }
+
+/** The end user on the provider side, as persisted when createUser ran. */
+export type ContactRef = {
+  /** Provider's id of the end user (user tag `externalId`). */
+  id: string
+  botpressUserId: string
+  /** Loaded lazily (one Botpress state read, shared with `data`). */
+  profile: () => Promise<ContactProfile>
+  /** Adapter data saved with the contact (user state). Loaded lazily. */
+  data: () => Promise<Data>
+  saveData: (data: Data) => Promise<void>
+}
+
+export type SessionRef = {
+  /** Provider's id of the session (conversation tag `externalId`). */
+  id: string
+  altId?: string
+  botpressConversationId: string
+  contactId?: string
+  /** Adapter data saved with the session (conversation state). Loaded lazily: most operations never need it. */
+  data: () => Promise<Data>
+  saveData: (data: Data) => Promise<void>
+}
+
+export type CreateContactInput = {
+  botpressUserId?: string
+  name: string
+  /** A real e-mail address, lower-cased; absent when none is known or the plugin invented a placeholder. */
+  email?: string
+  /** Set when the `email` input held a phone number rather than an address. */
+  phone?: string
+  /** The raw `email` input, for providers that must see exactly what the bot sent. */
+  rawEmail?: string
+  pictureUrl?: string
+}
+
+export type CreateContactResult = { id: string; data?: Data }
+
+export type OpenSessionInput = {
+  botpressConversationId: string
+  contact: ContactRef
+  title?: string
+  description?: string
+  extras: HitlSessionExtras
+  transcript: Transcript
+}
+
+export type OpenSessionResult = { id: string; altId?: string; data?: Data }
+
+export type SendMessageInput = {
+  session: SessionRef
+  /** Who wrote it: the end user (from `payload.userId`) or, when absent, the bot / HITL plugin itself. */
+  author: { kind: 'user'; contact: ContactRef } | { kind: 'bot'; name: string }
+  message: OutboundMessage
+  botpressMessageId: string
+  additionalData?: string
+}
+
+export type SendMessageResult = { id?: string; altId?: string }
+
+export type ConnectInput = { webhookUrl: string }
+
+export interface ProviderAdapter {
+  /** Provider's display name, used in errors shown to the bot builder ("Intercom answered 503 …"). */
+  readonly title: string
+  /** Receives whole bloc messages instead of item by item. */
+  readonly acceptsBloc?: boolean
+  /** register: check credentials, create or reuse webhooks/channels. Must be idempotent. */
+  connect(input: ConnectInput): Promise<void>
+  /** unregister: remove what connect created. */
+  disconnect(input: ConnectInput): Promise<void>
+  createContact(input: CreateContactInput): Promise<CreateContactResult>
+  openSession(input: OpenSessionInput): Promise<OpenSessionResult>
+  sendMessage(input: SendMessageInput): Promise<SendMessageResult>
+  closeSession(session: SessionRef): Promise<void>
+  /** Authenticity only; no side effects, no I/O beyond what verification needs. */
+  verifyWebhook(req: WebhookRequest): VerifyResult | Promise<VerifyResult>
+  /** Throws `BadRequestError` for malformed input; returns no events for events it does not handle. */
+  parseWebhook(req: WebhookRequest): ParsedWebhook | Promise<ParsedWebhook>
+  /** Fetch an agent's name and avatar when an event carries only the id. Called only for agents Botpress does not know yet. */
+  describeAgent?(agentId: string): Promise<Agent>
+}
+
+/** Integration-wide persisted data of the active provider (OAuth tokens, registered webhook/channel ids, …). */
+export type ProviderStore = {
+  get(): Promise<Data>
+  set(data: Data): Promise<void>
+}
+
+export type ProviderDeps = {
+  http: HttpClientFactory
+  logger: Logger
+  store: ProviderStore
+  ctx: { botId: string; integrationId: string; webhookId: string }
+}
+
+export type ProviderDefinition<TConfig = any> = {
+  /** Key of the provider in the configuration (`provider` value and section name). */
+  name: string
+  title: string
+  /** zui schema of the configuration section (shown in Studio). */
+  configSchema: sdk.z.ZodTypeAny
+  /** Whether the adapter is implemented yet. */
+  available: boolean
+  /** Every secret value of a configuration, so that logs and errors can redact them. */
+  secrets: (config: TConfig) => Array<string | undefined>
+  create: (config: TConfig, deps: ProviderDeps) => ProviderAdapter
+}
+
+export const defineProvider = <TConfig>(def: ProviderDefinition<TConfig>): ProviderDefinition<TConfig> => def

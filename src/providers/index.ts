@@ -1,0 +1,14 @@
+/**
+ * The provider registry: the only place that lists providers. Adding one means a folder under
+ * src/providers/<name>/ exporting a `defineProvider(...)`, one line here, and passing test/conformance.
+ */
+import http from './http'
+import hubspot from './hubspot'
+import intercom from './intercom'
+import livechat from './livechat'
+import type { ProviderDefinition } from '../core/types'
+
+export const providers = { http, intercom, livechat, hubspot } as const satisfies Record<string, ProviderDefinition>
+
+export type ProviderName = keyof typeof providers
+export const providerNames = Object.keys(providers) as [ProviderName, ...ProviderName[]]
