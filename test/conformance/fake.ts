@@ -1,0 +1,53 @@
+/**
+ * What a provider's test double must offer for the conformance suite: the provider's side of the world
+ * (contacts, sessions, what the agent received) and the webhooks the provider would send, signed as it signs them.
+ * Each provider implements one (msw handlers or a real loopback service) in test/providers/<name>/fake.ts.
+ */
+import type { InboundMessage, WebhookRequest } from '../../src/core/types'
+
+export type FakeAgent = { id: string; name: string; pictureUrl?: string }
+
+export type ReceivedMessage = {
+  /** 'user' when the provider shows it as written by the end user's contact, 'bot' for notices of the bot/plugin. */
+  author: 'user' | 'bot'
+  contactId?: string
+  kind: 'text' | 'image' | 'audio' | 'video' | 'file'
+  /** Text as the agent sees it (for media: the caption or the text of a degraded link, if any). */
+  text?: string
+  url?: string
+  title?: string
+}
+
+export type FakeSession = {
+  id: string
+  contactId?: string
+  /** Everything the agent sees when the session opens (subject, first message, notes), as plain text. */
+  openingText: string
+  closed: boolean
+}
+
+export type FakeContact = { id: string; name?: string; email?: string; phone?: string }
+
+export interface FakeProvider {
+  /** Provider key in the configuration. */
+  readonly name: string
+  /** The whole integration configuration pointing at this fake: `{ provider, [name]: section }`. */
+  configuration(): Record<string, unknown>
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** Forget contacts, sessions, messages and counters. */
+  reset(): void
+  contacts(): FakeContact[]
+  sessions(): FakeSession[]
+  received(sessionId: string): ReceivedMessage[]
+  /** Requests the fake received, all endpoints together. */
+  requestCount(): number
+  /** Requests the fake received that the vendor's own spec rejects (must stay empty). */
+  violations(): string[]
+  agentMessage(sessionId: string, agent: FakeAgent, message: InboundMessage, opts?: { messageId?: string }): WebhookRequest | Promise<WebhookRequest>
+  agentAssigned(sessionId: string, agent: FakeAgent): WebhookRequest | Promise<WebhookRequest>
+  sessionClosed(sessionId: string): WebhookRequest | Promise<WebhookRequest>
+  /** The same request with its authenticity proof removed / tampered with. */
+  unsigned(req: WebhookRequest): WebhookRequest
+  forged(req: WebhookRequest): WebhookRequest
+}

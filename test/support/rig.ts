@@ -1,0 +1,54 @@
+/**
+ * A Botpress runtime emulator plus the integration, driven in-process through the SDK's own request handler
+ * (the same code path its HTTP server uses), for unit and conformance tests.
+ */
+import integration from '../../src/index'
+import { resetAgentCache } from '../../src/core/engine'
+import { IntegrationDriver, startEmulator, type Emulator } from '../../dev/emulator'
+
+export type Rig = Awaited<ReturnType<typeof startRig>>
+
+export const startRig = async (configuration: Record<string, unknown>) => {
+  const emulator: Emulator = await startEmulator({ quiet: true })
+  process.env.BP_API_URL = emulator.url
+  process.env.BP_TOKEN = emulator.token
+  const driver = new IntegrationDriver({ emulator, handler: integration.handler, configuration })
+  emulator.attach(driver)
+
+  const all = <T>(x: T[] | Map<string, T> | Record<string, T>): T[] =>
+    Array.isArray(x) ? x : x instanceof Map ? [...x.values()] : Object.values(x)
+
+  return {
+    emulator,
+    driver,
+    botUserId: emulator.botUserId,
+    reset() {
+      emulator.reset()
+      resetAgentCache()
+    },
+    violations: () => emulator.violations.map((v: any) => `${v.operationId}: ${(v.errors ?? []).join('; ')}`),
+    user: (id: string) => {
+      const user = all<any>(emulator.store.users).find((u) => u.id === id)
+      if (!user) throw new Error(`no user ${id} in the emulator`)
+      return user
+    },
+    users: () => all<any>(emulator.store.users),
+    conversation: (id: string) => {
+      const conversation = all<any>(emulator.store.conversations).find((c) => c.id === id)
+      if (!conversation) throw new Error(`no conversation ${id} in the emulator`)
+      return conversation
+    },
+    conversations: () => all<any>(emulator.store.conversations),
+    messagesOf: (conversationId: string) =>
+      all<any>(emulator.store.messages)
+        .filter((m) => m.conversationId === conversationId)
+        .sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt))),
+    events: (type?: string) => all<any>(emulator.store.events).filter((e) => !type || e.type === type),
+    /** Botpress requests that change something. */
+    writeCount: () => emulator.requests.filter((r: any) => r.method !== 'GET').length,
+    requestCount: () => emulator.requests.length,
+    async close() {
+      await emulator.close()
+    },
+  }
+}
