@@ -1,33 +1,10 @@
+/** @jest-config-loader esbuild-register */
 import type { Config } from 'jest'
 
-// got 14 and several of its dependencies ship only ES modules. Rather than pinning an old CommonJS got,
-// jest transforms them (and our TypeScript) with swc into CommonJS, so the code under test is the same
-// got the bundle ships.
-const esmPackages = [
-  'got',
-  '@sindresorhus/is',
-  '@szmarczak/http-timer',
-  'byte-counter',
-  'cacheable-lookup',
-  'cacheable-request',
-  'chunk-data',
-  'decompress-response',
-  'form-data-encoder',
-  'get-stream',
-  'http2-wrapper',
-  'keyv',
-  'lowercase-keys',
-  'mimic-response',
-  'normalize-url',
-  'p-cancelable',
-  'responselike',
-  'type-fest',
-  'uint8array-extras',
-  '@keyv/serialize',
-  'is-stream',
-  'mimic-function',
-  '@sec-ant/readable-stream',
-]
+// got 14 and msw 2 pull in packages that ship only ES modules. Rather than pinning an old CommonJS got, jest
+// transforms node_modules with swc into CommonJS (cached after the first run), so the code under test is the same got
+// the bundle ships. Large CommonJS packages that need no transform are skipped for speed.
+const cjsPackages = ['@botpress', '@bpinternal', 'typescript', 'ajv', 'ajv-formats', 'yaml', 'axios', 'fast-check', 'esbuild', '@swc', 'lodash', 'playwright-core', 'zod']
 
 const config: Config = {
   testEnvironment: 'node',
@@ -42,7 +19,7 @@ const config: Config = {
       },
     ],
   },
-  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
+  transformIgnorePatterns: [`/node_modules/(${cjsPackages.join('|')})/`, '\\.cjs$'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testTimeout: 20000,
 }

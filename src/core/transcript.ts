@@ -32,7 +32,7 @@ const renderCard = (card: Payload): string => {
 const renderOptions = (options: unknown): string =>
   Array.isArray(options)
     ? options
-        .map((o: Payload, i) => str(o?.label) ?? str(o?.value))
+        .map((o: Payload) => str(o?.label) ?? str(o?.value))
         .filter(Boolean)
         .map((label, i) => `${i + 1}. ${label}`)
         .join('\n')
