@@ -127,7 +127,9 @@ export default defineProvider<HttpConfig>({
             role: 'end-user',
             name: input.name,
             ...(input.pictureUrl ? { pictureUrl: input.pictureUrl } : {}),
-            ...(input.rawEmail ? { email: input.rawEmail } : {}),
+            // A real address only (lower-cased): never the plugin's no-reply placeholder the service might e-mail.
+            ...(input.email ? { email: input.email } : {}),
+            ...(input.phone ? { phone: input.phone } : {}),
             ...(input.botpressUserId ? { botpressUserId: input.botpressUserId } : {}),
           },
         })

@@ -1,0 +1,4 @@
+import { runConformance } from '../../conformance/suite'
+import { HttpFake } from './fake'
+
+runConformance(() => new HttpFake())

@@ -1,0 +1,99 @@
+/**
+ * The generic HTTP provider's test double is the real local agent desk (dev/agent-desk) over loopback: it validates
+ * every request against the official HITL API OpenAPI and verifies our signatures with its own implementation.
+ */
+import { startAgentDesk, type AgentDesk } from '../../../dev/agent-desk'
+import { signHeaders } from '../../../dev/agent-desk/protocol'
+import type { FakeAgent, FakeProvider, ReceivedMessage } from '../../conformance/fake'
+import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
+
+const SECRET = 'desk-shared-secret-0123456789'
+const MEDIA: Record<string, string> = { image: 'imageUrl', audio: 'audioUrl', video: 'videoUrl', file: 'fileUrl' }
+
+export class HttpFake implements FakeProvider {
+  readonly name = 'http'
+  desk!: AgentDesk
+  private sent = 0
+
+  configuration() {
+    return { provider: 'http', http: { endpointBaseUrl: this.desk?.url ?? 'http://127.0.0.1:9', webhookSecret: SECRET } }
+  }
+  async start() {
+    this.desk = await startAgentDesk({ secret: SECRET, quiet: true })
+  }
+  async stop() {
+    await this.desk.stop()
+  }
+  reset() {
+    this.desk.reset()
+  }
+  contacts() {
+    return this.desk.users.map((u) => ({ id: u.id, name: u.name, email: u.email }))
+  }
+  sessions() {
+    return this.desk.tickets.map((t) => ({
+      id: t.id,
+      contactId: t.remoteUserId,
+      openingText: [
+        t.title,
+        t.description,
+        ...t.transcript.map((line, i) => `${(t.history[i] as { authorName?: string } | undefined)?.authorName ?? ''}: ${line}`),
+      ]
+        .filter(Boolean)
+        .join('\n'),
+      closed: t.status === 'closed',
+    }))
+  }
+  received(sessionId: string): ReceivedMessage[] {
+    const ticket = this.desk.tickets.find((t) => t.id === sessionId)
+    return (ticket?.messages ?? [])
+      .filter((m) => m.from !== 'agent')
+      .map((m) => {
+        const p = m.payload as Record<string, string | undefined>
+        const kind = (MEDIA[m.type] ? m.type : 'text') as ReceivedMessage['kind']
+        return {
+          author: m.from === 'user' ? 'user' : 'bot',
+          contactId: m.from === 'user' ? m.authorId : undefined,
+          kind,
+          text: p.text ?? p.markdown,
+          url: MEDIA[m.type] ? p[MEDIA[m.type]!] : undefined,
+          title: p.title,
+        }
+      })
+  }
+  requestCount() {
+    return this.desk.requests.length
+  }
+  violations() {
+    return this.desk.violations.map((v) => `${v.direction} ${v.operationId}: ${v.errors.join('; ')}`)
+  }
+
+  private request(path: string, body: Record<string, unknown>): WebhookRequest {
+    const raw = JSON.stringify(body)
+    return { method: 'POST', path, query: '', headers: { 'content-type': 'application/json', ...signHeaders(SECRET, raw) }, body: raw }
+  }
+  agentMessage(sessionId: string, agent: FakeAgent, message: InboundMessage, opts?: { messageId?: string }) {
+    const payload = message.type === 'text' ? { text: message.text } : { [MEDIA[message.type]!]: message.url, ...(message.title ? { title: message.title } : {}) }
+    return this.request('/message-from-agent', {
+      remoteConversationId: sessionId,
+      remoteUserId: agent.id,
+      messageType: message.type,
+      payload,
+      agentName: agent.name,
+      agentPictureUrl: agent.pictureUrl,
+      messageId: opts?.messageId ?? `fake-${++this.sent}`,
+    })
+  }
+  agentAssigned(sessionId: string, agent: FakeAgent) {
+    return this.request('/agent-assigned', { remoteConversationId: sessionId, remoteUserId: agent.id, agentName: agent.name, agentPictureUrl: agent.pictureUrl })
+  }
+  sessionClosed(sessionId: string) {
+    return this.request('/stop-hitl', { remoteConversationId: sessionId })
+  }
+  unsigned(req: WebhookRequest): WebhookRequest {
+    return { ...req, headers: { 'content-type': 'application/json' } }
+  }
+  forged(req: WebhookRequest): WebhookRequest {
+    return { ...req, headers: { ...req.headers, ...signHeaders('not-the-secret', req.body) } }
+  }
+}
