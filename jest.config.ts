@@ -21,6 +21,7 @@ const config: Config = {
   },
   transformIgnorePatterns: [`/node_modules/(${cjsPackages.join('|')})/`, '\\.cjs$'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  setupFiles: ['<rootDir>/test/support/setup.ts'],
   testTimeout: 20000,
 }
 

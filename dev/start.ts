@@ -17,13 +17,15 @@ const portArg = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback
 }
 
+const tty = process.stdout.isTTY && !process.env.NO_COLOR
+const paint = (code: string) => (s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s)
 const c = {
-  dim: (s: string) => `\x1b[2m${s}\x1b[0m`,
-  user: (s: string) => `\x1b[36m${s}\x1b[0m`,
-  agent: (s: string) => `\x1b[35m${s}\x1b[0m`,
-  bp: (s: string) => `\x1b[33m${s}\x1b[0m`,
-  ok: (s: string) => `\x1b[32m${s}\x1b[0m`,
-  bad: (s: string) => `\x1b[31m${s}\x1b[0m`,
+  dim: paint('2'),
+  user: paint('36'),
+  agent: paint('35'),
+  bp: paint('33'),
+  ok: paint('32'),
+  bad: paint('31'),
 }
 const say = (line: string) => process.stdout.write(line + '\n')
 const describePayload = (type: string, payload: any) =>
@@ -54,7 +56,8 @@ async function main() {
     say(c.bp(`  botpress ◂ message from ${user?.name ?? message.userId}: ${describePayload(message.type, message.payload)}`))
   })
   emulator.on('event', (event: any) => {
-    const who = event.payload?.userId ? ` (agent user ${event.payload.userId})` : ''
+    const agent = event.payload?.userId && emulator.store.users.find((u: any) => u.id === event.payload.userId)
+    const who = agent ? ` → agent "${agent.name}" (${agent.id})` : ''
     say(c.bp(`  botpress ◂ event ${event.type}${who}`))
   })
   desk.on('message', (m: any) => {
@@ -63,7 +66,10 @@ async function main() {
   })
   desk.on('ticket', (t: any) => {
     say(c.agent(`  desk ◂ new ticket ${t.id} "${t.title ?? ''}" with ${t.transcript?.length ?? 0} history lines`))
-    for (const line of t.transcript ?? []) say(c.dim(`           ${line}`))
+    t.transcript?.forEach((line: string, i: number) => {
+      const author = (t.history?.[i] as { authorName?: string } | undefined)?.authorName
+      say(c.dim(`           ${author ? `${author}: ` : ''}${line.replace(/\n/g, ' / ')}`))
+    })
   })
 
   say(c.ok('HITL hub running locally'))

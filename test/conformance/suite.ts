@@ -188,7 +188,7 @@ export const runConformance = (makeFake: () => FakeProvider) => {
     })
 
     describe('agent → user', () => {
-      const deliver = async (req: Promise<unknown> | unknown) => rig.driver.webhook(await (req as any))
+      const deliver = async (req: Promise<unknown> | unknown) => rig.webhook(await (req as any))
 
       it.each([
         ['text', { type: 'text', text: 'Hello from Alice' }, { text: 'Hello from Alice' }],
@@ -211,8 +211,8 @@ export const runConformance = (makeFake: () => FakeProvider) => {
       it('a redelivered message creates nothing new', async () => {
         const { conversationId, sessionId } = await openSession()
         const req = await fake.agentMessage(sessionId, alice, { type: 'text', text: 'once' }, { messageId: 'm-1' })
-        expect((await rig.driver.webhook(req)).status).toBe(200)
-        expect((await rig.driver.webhook(req)).status).toBe(200)
+        expect((await rig.webhook(req)).status).toBe(200)
+        expect((await rig.webhook(req)).status).toBe(200)
         expect(rig.messagesOf(conversationId).filter((m) => m.userId !== rig.botUserId)).toHaveLength(1)
       })
 
@@ -234,8 +234,8 @@ export const runConformance = (makeFake: () => FakeProvider) => {
       it('closing on the provider emits hitlStopped once', async () => {
         const { conversationId, sessionId } = await openSession()
         const req = await fake.sessionClosed(sessionId)
-        expect((await rig.driver.webhook(req)).status).toBe(200)
-        expect((await rig.driver.webhook(req)).status).toBe(200)
+        expect((await rig.webhook(req)).status).toBe(200)
+        expect((await rig.webhook(req)).status).toBe(200)
         const events = rig.events('hitlStopped')
         expect(events).toHaveLength(1)
         expect(events[0]!.payload).toEqual({ conversationId })
@@ -257,8 +257,8 @@ export const runConformance = (makeFake: () => FakeProvider) => {
         const req = await fake.agentMessage(sessionId, alice, { type: 'text', text: 'evil' })
         const before = rig.requestCount()
         const providerBefore = fake.requestCount()
-        expect((await rig.driver.webhook(fake.forged(req))).status).toBe(401)
-        expect((await rig.driver.webhook(fake.unsigned(req))).status).toBe(401)
+        expect((await rig.webhook(fake.forged(req))).status).toBe(401)
+        expect((await rig.webhook(fake.unsigned(req))).status).toBe(401)
         expect(rig.requestCount()).toBe(before)
         expect(fake.requestCount()).toBe(providerBefore)
       })

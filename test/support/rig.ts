@@ -3,6 +3,7 @@
  * (the same code path its HTTP server uses), for unit and conformance tests.
  */
 import integration from '../../src/index'
+import type { WebhookRequest } from '../../src/core/types'
 import { resetAgentCache } from '../../src/core/engine'
 import { IntegrationDriver, startEmulator, type Emulator } from '../../dev/emulator'
 
@@ -22,6 +23,12 @@ export const startRig = async (configuration: Record<string, unknown>) => {
     emulator,
     driver,
     botUserId: emulator.botUserId,
+    /** Delivers a provider webhook as Botpress would (webhook_received). */
+    webhook: (req: WebhookRequest) =>
+      driver.webhook({
+        ...req,
+        headers: Object.fromEntries(Object.entries(req.headers).filter(([, v]) => v !== undefined)) as Record<string, string>,
+      }),
     reset() {
       emulator.reset()
       resetAgentCache()
