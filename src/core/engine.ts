@@ -7,6 +7,7 @@
 import { isApiError, type Client, type Conversation, type User } from '@botpress/client'
 import { BadRequestError, errorMessage, HitlError } from './errors'
 import type { ActiveProvider } from './provider'
+import { withKeyLock } from './lock'
 import { buildTranscript, toOutbound, type HistoryMessage } from './transcript'
 import type {
   Agent,
@@ -36,6 +37,7 @@ export type BotClient = Pick<
   | 'deleteConversation'
   | 'getOrCreateMessage'
   | 'createEvent'
+  | 'listEvents'
   | 'getState'
   | 'setState'
 >
@@ -330,7 +332,12 @@ export class Engine {
     return parsed.reply ?? json(200, { ok: true, events: parsed.events.length, applied })
   }
 
-  private async apply(event: InboundEvent): Promise<boolean> {
+  private apply(event: InboundEvent): Promise<boolean> {
+    const key = `${this.ctx.botId}:${this.provider}:${event.session.by ?? 'externalId'}:${event.session.id}`
+    return withKeyLock(key, () => this.applyNow(event))
+  }
+
+  private async applyNow(event: InboundEvent): Promise<boolean> {
     const log = this.active.logger
     const conversation = await this.findConversation(event.session)
     if (!conversation) {
@@ -357,29 +364,43 @@ export class Engine {
       case 'agentAssigned': {
         if (conversation.tags.agentId === event.agent.id) return false
         const agent = await this.upsertAgent(event.agent)
-        await this.client.createEvent({
-          type: 'hitlAssigned',
-          conversationId: conversation.id,
-          payload: { conversationId: conversation.id, userId: agent.id },
-        })
+        // The event is the commit point: a redelivery after a failure further down finds it and does not repeat it.
+        const last = await this.lastEvent('hitlAssigned', conversation.id)
+        const emitted = last?.payload?.userId !== agent.id
+        if (emitted) {
+          await this.client.createEvent({
+            type: 'hitlAssigned',
+            conversationId: conversation.id,
+            payload: { conversationId: conversation.id, userId: agent.id },
+          })
+        }
         await this.client.updateConversation({ id: conversation.id, tags: { agentId: event.agent.id } })
-        return true
+        return emitted
       }
       case 'sessionClosed': {
         if (conversation.tags.status === 'closed') return false
-        await this.emitStopped(conversation)
-        return true
+        return this.emitStopped(conversation)
       }
     }
   }
 
-  private async emitStopped(conversation: Conversation) {
-    await this.client.createEvent({
-      type: 'hitlStopped',
-      conversationId: conversation.id,
-      payload: { conversationId: conversation.id },
-    })
+  /** hitlStopped once per session, even when a failure between the event and the tag update causes a redelivery. */
+  private async emitStopped(conversation: Conversation): Promise<boolean> {
+    const emitted = !(await this.lastEvent('hitlStopped', conversation.id))
+    if (emitted) {
+      await this.client.createEvent({
+        type: 'hitlStopped',
+        conversationId: conversation.id,
+        payload: { conversationId: conversation.id },
+      })
+    }
     await this.client.updateConversation({ id: conversation.id, tags: { status: 'closed' } })
+    return emitted
+  }
+
+  private async lastEvent(type: string, conversationId: string): Promise<{ payload: Record<string, any> } | undefined> {
+    const { events } = await this.client.listEvents({ type, conversationId })
+    return [...events].sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0]
   }
 
   private async findConversation(key: SessionKey): Promise<Conversation | undefined> {

@@ -252,6 +252,40 @@ export const runConformance = (makeFake: () => FakeProvider) => {
         expect(rig.events('hitlStopped')).toHaveLength(0)
       })
 
+      it('every inbound event delivered 3 times concurrently yields exactly one message / one event', async () => {
+        const { conversationId, sessionId } = await openSession()
+        const burst = async (req: any) => {
+          const results = await Promise.all([1, 2, 3].map(() => rig.webhook(req)))
+          expect(results.map((r) => r.status)).toEqual([200, 200, 200])
+        }
+        await burst(await fake.agentMessage(sessionId, alice, { type: 'text', text: 'dup?' }, { messageId: 'dup-1' }))
+        await burst(await fake.agentAssigned(sessionId, alice))
+        await burst(await fake.sessionClosed(sessionId))
+        expect(rig.messagesOf(conversationId).filter((m) => m.userId !== rig.botUserId)).toHaveLength(1)
+        expect(rig.events('hitlAssigned')).toHaveLength(1)
+        expect(rig.events('hitlStopped')).toHaveLength(1)
+      })
+
+      it.each([
+        ['message', 'getOrCreateMessage'],
+        ['assignment', 'createEvent'],
+        ['close', 'createEvent'],
+      ] as const)('a Botpress failure while applying a %s answers 5xx; the redelivery applies it exactly once', async (what, operation) => {
+        const { conversationId, sessionId } = await openSession()
+        const req =
+          what === 'message'
+            ? await fake.agentMessage(sessionId, alice, { type: 'text', text: 'retry me' }, { messageId: 'r-1' })
+            : what === 'assignment'
+              ? await fake.agentAssigned(sessionId, alice)
+              : await fake.sessionClosed(sessionId)
+        rig.emulator.failNext(operation, { status: 503, count: 1 })
+        expect((await rig.webhook(req)).status).toBeGreaterThanOrEqual(500)
+        expect((await rig.webhook(req)).status).toBe(200)
+        expect((await rig.webhook(req)).status).toBe(200)
+        if (what === 'message') expect(rig.messagesOf(conversationId).filter((m) => m.userId !== rig.botUserId)).toHaveLength(1)
+        else expect(rig.events(what === 'assignment' ? 'hitlAssigned' : 'hitlStopped')).toHaveLength(1)
+      })
+
       it('forged or missing authenticity proof → 401 and no side effect', async () => {
         const { sessionId } = await openSession()
         const req = await fake.agentMessage(sessionId, alice, { type: 'text', text: 'evil' })

@@ -1,0 +1,159 @@
+/**
+ * Core behaviour that does not depend on the provider, exercised with the generic HTTP provider and the agent desk.
+ */
+import { startRig, type Rig } from '../support/rig'
+import { HttpFake } from '../providers/http/fake'
+import { capturedLogs, clearLogs } from '../support/logs'
+
+const alice = { id: 'agent-alice', name: 'Alice' }
+
+describe('engine', () => {
+  const fake = new HttpFake()
+  let rig: Rig
+
+  beforeAll(async () => {
+    await fake.start()
+    rig = await startRig(fake.configuration())
+  })
+  afterAll(async () => {
+    await rig.close()
+    await fake.stop()
+  })
+  beforeEach(() => {
+    fake.reset()
+    rig.reset()
+    rig.driver.setConfiguration(fake.configuration())
+  })
+
+  const open = async () => {
+    const { userId } = await rig.driver.callAction('createUser', { name: 'Jane', email: 'jane@example.com' })
+    const { conversationId } = await rig.driver.callAction('startHitl', { userId, title: 'Help', messageHistory: [] })
+    return { userId, conversationId, sessionId: rig.conversation(conversationId).tags.externalId as string }
+  }
+
+  it('a failure between hitlStopped and the tag update does not repeat the event on redelivery', async () => {
+    const { sessionId } = await open()
+    const req = await fake.sessionClosed(sessionId)
+    // updateConversation is a PUT: the SDK's own client retries it 3 times before giving up.
+    rig.emulator.failNext('updateConversation', { status: 503, count: 4 })
+    expect((await rig.webhook(req)).status).toBe(503)
+    expect(rig.events('hitlStopped')).toHaveLength(1)
+    expect((await rig.webhook(req)).status).toBe(200)
+    expect(rig.events('hitlStopped')).toHaveLength(1)
+  }, 30_000)
+
+  it('a failed startHitl leaves no Botpress conversation and can be retried', async () => {
+    const { userId } = await rig.driver.callAction('createUser', { name: 'Jane' })
+    fake.desk.failNext('/createRemoteConversation', { status: 500 })
+    await expect(rig.driver.callAction('startHitl', { userId, messageHistory: [] })).rejects.toThrow(
+      'HTTP service answered 500 Internal Server Error on /createRemoteConversation'
+    )
+    expect(rig.conversations()).toHaveLength(0)
+    const { conversationId } = await rig.driver.callAction('startHitl', { userId, messageHistory: [] })
+    expect(rig.conversations().map((c) => c.id)).toEqual([conversationId])
+    expect(fake.sessions()).toHaveLength(1)
+  })
+
+  it('a message is never posted twice: a 5xx on /botSendsMessage fails the message after one attempt', async () => {
+    const { userId, conversationId } = await open()
+    fake.desk.failNext('/botSendsMessage', { status: 503 })
+    const before = fake.requestCount()
+    await expect(rig.driver.sendMessage({ conversationId, type: 'text', payload: { text: 'hi', userId } })).rejects.toThrow(
+      /HTTP service answered 503 .* on \/botSendsMessage/
+    )
+    expect(fake.requestCount() - before).toBe(1)
+  })
+
+  it('a 429 on /botSendsMessage is retried honouring Retry-After and delivered once', async () => {
+    const { userId, conversationId, sessionId } = await open()
+    fake.desk.failNext('/botSendsMessage', { status: 429, retryAfter: 0 })
+    await rig.driver.sendMessage({ conversationId, type: 'text', payload: { text: 'hi', userId } })
+    expect(fake.received(sessionId).map((m) => m.text)).toEqual(['hi'])
+  })
+
+  it('a session opened with another provider before a switch is stopped, with a clear error to the bot', async () => {
+    const { userId, conversationId } = await open()
+    // The owner moved to another platform: this session's provider is no longer the active one.
+    const conversation = rig.emulator.store.updateConversation({
+      params: { id: conversationId },
+      query: {},
+      body: { tags: { provider: 'some-old-provider' } },
+    } as any)
+    expect(conversation).toBeDefined()
+    await expect(rig.driver.sendMessage({ conversationId, type: 'text', payload: { text: 'still there?', userId } })).rejects.toThrow(
+      /opened with provider "some-old-provider" but the integration now uses "http": the session was stopped/
+    )
+    expect(rig.events('hitlStopped').map((e) => e.payload)).toEqual([{ conversationId }])
+    // New sessions go to the active provider.
+    const next = await rig.driver.callAction('startHitl', { userId, messageHistory: [] })
+    expect(rig.conversation(next.conversationId).tags.provider).toBe('http')
+  })
+
+  it('stopHitl on a closed session is a no-op; on a non-hitl conversation it is refused', async () => {
+    const { conversationId, sessionId } = await open()
+    await rig.webhook(await fake.sessionClosed(sessionId))
+    const before = fake.requestCount()
+    await expect(rig.driver.callAction('stopHitl', { conversationId })).resolves.toEqual({})
+    expect(fake.requestCount()).toBe(before)
+    await expect(rig.driver.callAction('stopHitl', { conversationId: 'conv_0000000000000000000000000000' })).rejects.toThrow()
+  })
+
+  it('register fails naming every missing field, and names an unknown provider', async () => {
+    rig.driver.setConfiguration({ provider: 'http', http: { endpointBaseUrl: '  ' } })
+    await expect(rig.driver.register()).rejects.toThrow('missing http.endpointBaseUrl')
+    rig.driver.setConfiguration({ provider: 'zendesk' })
+    await expect(rig.driver.register()).rejects.toThrow(/Unknown provider "zendesk": choose one of http, intercom, livechat, hubspot/)
+  })
+
+  it('register fails with the service status when /ping does not answer 2xx', async () => {
+    fake.desk.failNext('/ping', { status: 404 })
+    await expect(rig.driver.register()).rejects.toThrow('HTTP service answered 404 Not Found on /ping')
+  })
+
+  it('an agent event carrying only an id reuses the agent user Botpress already knows', async () => {
+    const { conversationId, sessionId } = await open()
+    await rig.webhook(await fake.agentAssigned(sessionId, alice))
+    const body = JSON.parse((await fake.agentMessage(sessionId, alice, { type: 'text', text: 'x' })).body)
+    delete body.agentName
+    const signed = (fake as any).request('/message-from-agent', body)
+    expect((await rig.webhook(signed)).status).toBe(200)
+    const agents = rig.users().filter((u) => u.tags.kind === 'agent')
+    expect(agents).toHaveLength(1)
+    expect(rig.messagesOf(conversationId).at(-1)!.userId).toBe(agents[0]!.id)
+  })
+
+  it('concurrent webhooks over Botpress ingress: 100 messages across 10 sessions, none lost, each session in order', async () => {
+    const sessions = await Promise.all(Array.from({ length: 10 }, () => open()))
+    const statuses: number[] = []
+    await Promise.all(
+      sessions.map(async (s, si) => {
+        for (let i = 0; i < 10; i++) {
+          const req = await fake.agentMessage(s.sessionId, alice, { type: 'text', text: `s${si}-m${i}` })
+          const res = await fetch(`${rig.emulator.url}/webhook/${rig.driver.webhookId}${req.path}`, {
+            method: 'POST',
+            headers: req.headers as Record<string, string>,
+            body: req.body,
+          })
+          statuses.push(res.status)
+        }
+      })
+    )
+    expect(statuses.filter((s) => s !== 200)).toEqual([])
+    sessions.forEach((s, si) => {
+      const texts = rig.messagesOf(s.conversationId).filter((m) => m.userId !== rig.botUserId).map((m) => m.payload.text)
+      expect(texts).toEqual(Array.from({ length: 10 }, (_, i) => `s${si}-m${i}`))
+    })
+  })
+
+  it('secrets never reach a log line or an error message', async () => {
+    clearLogs()
+    const secret = (fake.configuration().http as { webhookSecret: string }).webhookSecret
+    const { sessionId } = await open()
+    await rig.webhook(fake.forged(await fake.agentMessage(sessionId, alice, { type: 'text', text: 'x' })))
+    fake.desk.failNext('/ping', { status: 500 })
+    const error = await rig.driver.register().catch((e) => e)
+    const everything = [...capturedLogs(), String(error?.message)].join('\n')
+    expect(everything).not.toContain(secret)
+    expect(everything).not.toContain('jane@example.com')
+  })
+})
