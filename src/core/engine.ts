@@ -215,13 +215,21 @@ export class Engine {
       throw new HitlError(`Conversation ${input.conversationId} is not a HITL session of this integration`)
     }
     if (conversation.tags.status === 'closed') return {}
+    // Marked closed first: the provider's own "closed" webhook for this close must not emit a second hitlStopped.
+    await this.client.updateConversation({ id: conversation.id, tags: { status: 'closed' } })
     if (conversation.tags.provider !== this.provider) {
       // Opened on the provider used before a switch: nothing to close here any more.
       this.active.logger.info(`stopHitl: session ${conversation.id} belongs to provider ${conversation.tags.provider}; closed locally`)
     } else if (conversation.tags.externalId) {
-      await this.adapter.closeSession(this.sessionRef(conversation))
+      try {
+        await this.adapter.closeSession(this.sessionRef(conversation))
+      } catch (error) {
+        await this.client
+          .updateConversation({ id: conversation.id, tags: { status: conversation.tags.status || 'open' } })
+          .catch(() => undefined)
+        throw error
+      }
     }
-    await this.client.updateConversation({ id: conversation.id, tags: { status: 'closed' } })
     return {}
   }
 
@@ -438,7 +446,13 @@ export class Engine {
       tags,
       discriminateByTags: ['externalId', 'provider', 'kind'],
     })
-    if (!fresh(user) && (profile.name || profile.pictureUrl)) {
+    // Some providers name the agent in events but never send the avatar: fetch it once for a user that has none.
+    if (!user.pictureUrl && !profile.pictureUrl && profile === agent && this.adapter.describeAgent) {
+      const described = await this.adapter.describeAgent(agent.id).catch(() => undefined)
+      if (described?.pictureUrl) profile = { ...agent, name: agent.name ?? described.name, pictureUrl: described.pictureUrl }
+    }
+    const stale = (profile.name && user.name !== profile.name) || (profile.pictureUrl && user.pictureUrl !== profile.pictureUrl)
+    if (stale) {
       const { user: updated } = await this.client.updateUser({ id: user.id, name: profile.name, pictureUrl: profile.pictureUrl })
       return remember(cacheKey, updated)
     }
