@@ -1,13 +1,14 @@
+/** Intercom as a HITL provider: see ./hub.md for the setup and ./adapter.ts for the mapping. */
 import { defineProvider } from '../../core/types'
+import { IntercomAdapter } from './adapter'
+import { TITLE } from './api'
 import { intercomConfigSchema, type IntercomConfig } from './config'
 
 export default defineProvider<IntercomConfig>({
   name: 'intercom',
-  title: 'Intercom',
+  title: TITLE,
   configSchema: intercomConfigSchema,
-  available: false,
-  secrets: () => [],
-  create: () => {
-    throw new Error('Intercom is not available yet')
-  },
+  available: true,
+  secrets: (config) => [config.accessToken, config.clientSecret],
+  create: (config, deps) => new IntercomAdapter(config, deps),
 })

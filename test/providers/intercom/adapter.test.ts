@@ -1,0 +1,424 @@
+/**
+ * The Intercom adapter against the in-memory Intercom (msw): hosts and headers, register, contacts (reuse, 409
+ * conflicts, eventual consistency), sessions, messages (splitting, attachments, bot notes), closing, retries, and
+ * errors that never carry a secret. Every request is validated against Intercom's OpenAPI description.
+ */
+import { ProviderError } from '../../../src/core/errors'
+import { MAX_BODY_CHARS } from '../../../src/providers/intercom/split'
+import { CLIENT_SECRET, IntercomFake, ME, REGION_HOSTS, TOKEN } from './fake'
+import { contactRef, makeAdapter, sessionRef, transcript } from './harness'
+
+const fake = new IntercomFake()
+beforeAll(() => fake.start())
+afterAll(() => fake.stop())
+beforeEach(() => fake.reset())
+afterEach(() => expect(fake.violations()).toEqual([]))
+
+const failure = async (promise: Promise<unknown>): Promise<Error> => {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e
+  )
+  if (!(error instanceof Error)) throw new Error('expected the operation to fail')
+  for (const secret of [TOKEN, CLIENT_SECRET, 'wrong-token-0123456789']) expect(error.message).not.toContain(secret)
+  return error
+}
+
+const openFor = async (adapter: ReturnType<typeof makeAdapter>['adapter'], extra: Partial<Parameters<typeof adapter.openSession>[0]> = {}) => {
+  const contact = fake.seedContact({ email: 'jane@example.com', name: 'Jane Doe' })
+  const { id } = await adapter.openSession({
+    botpressConversationId: 'conv_01',
+    contact: contactRef(contact.id, { role: 'user' }),
+    title: 'Refund request',
+    description: 'Order 42',
+    extras: {},
+    transcript: transcript('Bot: Hi!\nJane Doe: I want a refund'),
+    ...extra,
+  })
+  return { contact, id }
+}
+
+describe('hosts and headers', () => {
+  it.each([
+    ['us (default)', {}, 'us' as const],
+    ['eu', { region: 'eu' as const }, 'eu' as const],
+    ['au', { region: 'au' as const }, 'au' as const],
+  ])('region %s → its API host, with Bearer token, Intercom-Version 2.15 and JSON', async (_, config, region) => {
+    fake.options.region = region
+    const { adapter } = makeAdapter(config)
+    await adapter.connect({ webhookUrl: 'https://webhook.test/x' })
+    expect(fake.calls).toHaveLength(1)
+    expect(fake.calls[0]).toMatchObject({ host: REGION_HOSTS[region], path: '/me' })
+    expect(fake.calls[0]!.headers).toMatchObject({ authorization: `Bearer ${TOKEN}`, 'intercom-version': '2.15', accept: 'application/json' })
+  })
+
+  it('apiBaseUrl overrides the regional host', async () => {
+    fake.options.region = 'au'
+    const { adapter } = makeAdapter({ region: 'us', apiBaseUrl: 'https://api.au.intercom.io/' })
+    await adapter.connect({ webhookUrl: 'https://webhook.test/x' })
+    expect(fake.calls.map((c) => c.host)).toEqual([REGION_HOSTS.au])
+  })
+})
+
+describe('connect (register)', () => {
+  it('checks the token with GET /me and stores the admin id; disconnect has nothing to remove', async () => {
+    const { adapter, store, logs } = makeAdapter()
+    await adapter.connect({ webhookUrl: 'https://webhook.test/x' })
+    expect(store.data).toEqual({ adminId: ME.id })
+    expect(logs.join('\n')).toMatch(/Developer Hub/)
+    await adapter.disconnect({ webhookUrl: 'https://webhook.test/x' })
+    expect(fake.calls).toHaveLength(1)
+  })
+
+  it('a 401 names the access token and, when the token works in another region, says which (no retry storm)', async () => {
+    fake.options.region = 'us'
+    const { adapter, store } = makeAdapter({ region: 'eu' })
+    const error = await failure(adapter.connect({ webhookUrl: 'https://webhook.test/x' }))
+    expect(error.message).toMatch(/intercom\.accessToken/)
+    expect(error.message).toMatch(/401/)
+    expect(error.message).toMatch(/Access Token Invalid/)
+    expect(error.message).toMatch(/set intercom\.region to "us"/)
+    // One request on the configured host, one probe per other region: none repeated.
+    expect(fake.calls.filter((c) => c.host === REGION_HOSTS.eu)).toHaveLength(1)
+    expect(fake.calls.filter((c) => c.host === REGION_HOSTS.us)).toHaveLength(1)
+    expect(fake.calls.filter((c) => c.host === REGION_HOSTS.au)).toHaveLength(1)
+    expect(store.data).toEqual({})
+  })
+
+  it('a token refused everywhere: the message names the token and the region to check, and never contains it', async () => {
+    const { adapter } = makeAdapter({ accessToken: 'wrong-token-0123456789' })
+    const error = await failure(adapter.connect({ webhookUrl: 'https://webhook.test/x' }))
+    expect(error.message).toMatch(/Intercom refused the access token \(intercom\.accessToken\)/)
+    expect(error.message).toMatch(/intercom\.region \("us"\)/)
+    expect(fake.callsTo('identifyAdmin')).toHaveLength(3)
+  })
+
+  it('with apiBaseUrl, a 401 does not probe the regions', async () => {
+    const { adapter } = makeAdapter({ accessToken: 'wrong-token-0123456789', apiBaseUrl: REGION_HOSTS.us })
+    const error = await failure(adapter.connect({ webhookUrl: 'https://webhook.test/x' }))
+    expect(error.message).toMatch(/intercom\.apiBaseUrl/)
+    expect(fake.calls).toHaveLength(1)
+  })
+
+  it('a 429 is retried after the Retry-After it names', async () => {
+    fake.inject('identifyAdmin', { status: 429, body: { type: 'error.list', errors: [{ code: 'rate_limit_exceeded', message: 'Exceeded rate limit' }] }, headers: { 'retry-after': '0.3' } })
+    const { adapter, store } = makeAdapter()
+    const started = Date.now()
+    await adapter.connect({ webhookUrl: 'https://webhook.test/x' })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250)
+    expect(fake.callsTo('identifyAdmin')).toHaveLength(2)
+    expect(store.data.adminId).toBe(ME.id)
+  })
+
+  it('a 5xx on GET /me is retried a bounded number of times, then reported with the status', async () => {
+    const down = { status: 503, body: { type: 'error.list', errors: [{ code: 'service_unavailable', message: 'Try later' }] } }
+    fake.inject('identifyAdmin', down, down, down, down)
+    const { adapter } = makeAdapter()
+    const error = await failure(adapter.connect({ webhookUrl: 'https://webhook.test/x' }))
+    expect(error).toBeInstanceOf(ProviderError)
+    expect(error.message).toMatch(/Intercom answered 503 .* on GET \/me after 3 attempts: service_unavailable: Try later/)
+    expect(fake.callsTo('identifyAdmin')).toHaveLength(3)
+  })
+})
+
+describe('createContact', () => {
+  it('reuses the contact found by e-mail (searched lower-cased), creating nothing', async () => {
+    const existing = fake.seedContact({ email: 'jane@example.com', name: 'Jane' })
+    const { adapter } = makeAdapter()
+    const result = await adapter.createContact({ name: 'Jane Doe', email: 'Jane@Example.com' })
+    expect(result).toEqual({ id: existing.id, data: { role: 'user' } })
+    expect(fake.callsTo('SearchContacts')[0]!.body).toEqual({ query: { field: 'email', operator: '=', value: 'jane@example.com' } })
+    expect(fake.callsTo('CreateContact')).toHaveLength(0)
+  })
+
+  it('prefers a user over a lead with the same address, and remembers a lead as such', async () => {
+    const lead = fake.seedContact({ email: 'lee@example.com', role: 'lead' })
+    const { adapter } = makeAdapter()
+    expect(await adapter.createContact({ name: 'Lee', email: 'lee@example.com' })).toEqual({ id: lead.id, data: { role: 'lead' } })
+    const user = fake.seedContact({ email: 'lee@example.com', role: 'user' })
+    expect((await adapter.createContact({ name: 'Lee', email: 'lee@example.com' })).id).toBe(user.id)
+  })
+
+  it('creates a user with e-mail, name and avatar when none exists', async () => {
+    const { adapter } = makeAdapter()
+    const { id } = await adapter.createContact({ name: 'Jane Doe', email: 'jane@example.com', pictureUrl: 'https://x.test/jane.png' })
+    expect(fake.callsTo('CreateContact')[0]!.body).toEqual({ role: 'user', email: 'jane@example.com', name: 'Jane Doe', avatar: 'https://x.test/jane.png' })
+    expect(fake.contact(id)).toMatchObject({ email: 'jane@example.com', name: 'Jane Doe', role: 'user' })
+  })
+
+  it('search not yet indexed + 409 naming the existing contact → that contact is reused', async () => {
+    const existing = fake.seedContact({ email: 'jane@example.com', indexed: false })
+    const { adapter } = makeAdapter()
+    expect((await adapter.createContact({ name: 'Jane Doe', email: 'jane@example.com' })).id).toBe(existing.id)
+    expect(fake.callsTo('SearchContacts')).toHaveLength(1)
+    expect(fake.callsTo('CreateContact')).toHaveLength(1)
+    expect(fake.contacts()).toHaveLength(1)
+  })
+
+  it('409 without an id → searches again and reuses what it finds', async () => {
+    fake.options.conflictNamesId = false
+    const existing = fake.seedContact({ email: 'jane@example.com' })
+    // The first search runs before the index caught up.
+    fake.inject('SearchContacts', { status: 200, body: { type: 'list', data: [], total_count: 0 } })
+    const { adapter } = makeAdapter()
+    expect((await adapter.createContact({ name: 'Jane Doe', email: 'jane@example.com' })).id).toBe(existing.id)
+    expect(fake.callsTo('SearchContacts')).toHaveLength(2)
+    expect(fake.callsTo('CreateContact')).toHaveLength(1)
+  })
+
+  it('409 without an id and a search that never finds it → a clear error after a few searches', async () => {
+    fake.options.conflictNamesId = false
+    fake.seedContact({ email: 'jane@example.com', indexed: false })
+    const { adapter } = makeAdapter()
+    const error = await failure(adapter.createContact({ name: 'Jane Doe', email: 'jane@example.com' }))
+    expect(error.message).toMatch(/409 Conflict on create contact.*try again in a minute/)
+    expect(fake.callsTo('SearchContacts')).toHaveLength(4)
+  }, 10_000)
+
+  it('search is retried on 5xx (it is idempotent)', async () => {
+    fake.inject('SearchContacts', { status: 500, body: { type: 'error.list', errors: [{ code: 'server_error', message: 'oops' }] } })
+    const { adapter } = makeAdapter()
+    await adapter.createContact({ name: 'Jane Doe', email: 'jane@example.com' })
+    expect(fake.callsTo('SearchContacts')).toHaveLength(2)
+  })
+
+  it('no e-mail (or the placeholder the core strips): a contact without e-mail, with the phone when known', async () => {
+    const { adapter } = makeAdapter()
+    const anon = await adapter.createContact({ name: 'Anon', rawEmail: 'user_01@no-reply.bot_123.botpress.com' })
+    expect(fake.callsTo('SearchContacts')).toHaveLength(0)
+    expect(fake.callsTo('CreateContact')[0]!.body).toEqual({ role: 'user', name: 'Anon' })
+    expect(fake.contact(anon.id)!.email).toBeUndefined()
+    const phone = await adapter.createContact({ name: 'Caller', phone: '+15551234567' })
+    expect(fake.contact(phone.id)).toMatchObject({ phone: '+15551234567', name: 'Caller' })
+    expect(phone.id).not.toBe(anon.id)
+  })
+
+  it('no e-mail but a Botpress user id: stored as external_id and found again next time', async () => {
+    const { adapter } = makeAdapter()
+    const first = await adapter.createContact({ name: 'Anon', botpressUserId: 'user_09' })
+    expect(fake.callsTo('CreateContact')[0]!.body).toEqual({ role: 'user', name: 'Anon', external_id: 'user_09' })
+    const again = await adapter.createContact({ name: 'Anon', botpressUserId: 'user_09' })
+    expect(again.id).toBe(first.id)
+    expect(fake.callsTo('CreateContact')).toHaveLength(1)
+  })
+})
+
+describe('openSession', () => {
+  it('opens a conversation as the contact with title, description and transcript; sets the title', async () => {
+    const { adapter } = makeAdapter()
+    const { contact, id } = await openFor(adapter)
+    const create = fake.callsTo('createConversation')[0]!
+    expect(create.body).toEqual({
+      from: { type: 'user', id: contact.id },
+      body: 'Refund request\nOrder 42\n\nConversation with the bot so far:\nBot: Hi!\nJane Doe: I want a refund',
+    })
+    expect(fake.conversation(id)).toMatchObject({ contactId: contact.id, title: 'Refund request', state: 'open' })
+  })
+
+  it('opens as a lead when the contact is one', async () => {
+    const { adapter } = makeAdapter()
+    const lead = fake.seedContact({ email: 'lee@example.com', role: 'lead' })
+    await adapter.openSession({ botpressConversationId: 'c', contact: contactRef(lead.id, { role: 'lead' }), extras: {}, transcript: transcript() })
+    expect(fake.callsTo('createConversation')[0]!.body.from).toEqual({ type: 'lead', id: lead.id })
+  })
+
+  it('without title, description or history the opening is still clean, and no title is set', async () => {
+    const { adapter } = makeAdapter()
+    const contact = fake.seedContact({ email: 'jane@example.com' })
+    await adapter.openSession({ botpressConversationId: 'c', contact: contactRef(contact.id), extras: {}, transcript: transcript() })
+    expect(fake.callsTo('createConversation')[0]!.body.body).toBe('Handed over by the bot: the user asked to talk to a person.')
+    expect(fake.callsTo('updateConversation')).toHaveLength(0)
+  })
+
+  it('splits a long transcript into the opening message plus numbered replies, in order, losing nothing', async () => {
+    const { adapter } = makeAdapter()
+    const lines = Array.from({ length: 400 }, (_, i) => `Jane Doe: message number ${i} ${'lorem ipsum '.repeat(3)}`)
+    const { id } = await openFor(adapter, { transcript: transcript(lines.join('\n')) })
+    const conversation = fake.conversation(id)!
+    const continued = conversation.parts.filter((p) => p.opening)
+    expect(continued.length).toBeGreaterThanOrEqual(3)
+    const bodies = [conversation.source.body, ...continued.map((p) => p.body!)]
+    for (const body of bodies) expect(body.length).toBeLessThanOrEqual(MAX_BODY_CHARS)
+    continued.forEach((p, i) => expect(p.body).toMatch(new RegExp(`^\\(continued ${i + 2}/${bodies.length}\\)\\n`)))
+    const all = bodies.map((b) => b.replace(/^\(continued \d+\/\d+\)\n/, '')).join('\n')
+    for (const line of lines) expect(all).toContain(line.trim())
+    const positions = lines.map((l) => all.indexOf(l.trim()))
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions)
+    expect(fake.received(id)).toEqual([])
+  })
+
+  it('when the rest of a long transcript cannot be posted, the half-opened conversation is closed and the error raised', async () => {
+    const { adapter } = makeAdapter({}, { store: { adminId: ME.id } })
+    fake.inject('replyConversation', { status: 503, body: { type: 'error.list', errors: [{ code: 'service_unavailable', message: 'Sorry' }] } })
+    const error = await failure(openFor(adapter, { transcript: transcript('x '.repeat(6000)) }))
+    expect(error.message).toMatch(/503/)
+    const [conversation] = fake.sessions()
+    expect(conversation!.closed).toBe(true)
+  })
+
+  it('hitlSession: priority is written in the opening, a numeric routing assigns the team, another routing is written', async () => {
+    const { adapter } = makeAdapter()
+    const { id } = await openFor(adapter, { extras: { priority: 'urgent', routing: '42' } })
+    expect(fake.callsTo('createConversation')[0]!.body.body).toMatch(/Priority: urgent/)
+    expect(fake.callsTo('manageConversation')[0]!.body).toEqual({ message_type: 'assignment', type: 'team', admin_id: ME.id, assignee_id: '42' })
+    expect(fake.conversation(id)!.team_assignee_id).toBe('42')
+
+    const again = makeAdapter().adapter
+    const other = await openFor(again, { extras: { routing: 'billing', subject: 'Other subject' }, title: undefined })
+    expect(fake.callsTo('createConversation')[1]!.body.body).toMatch(/^Other subject\nOrder 42\n\nRouting: billing\n\n/)
+    expect(fake.conversation(other.id)!.title).toBe('Other subject')
+    const both = await openFor(again, { extras: { subject: 'Inbox subject' } })
+    expect(fake.callsTo('createConversation')[2]!.body.body).toMatch(/^Refund request\nOrder 42\n\n/)
+    expect(fake.conversation(both.id)!.title).toBe('Inbox subject')
+  })
+
+  it('a failed extra (unknown team) is logged and does not cost the hand-off', async () => {
+    const { adapter, logs } = makeAdapter()
+    fake.inject('manageConversation', { status: 404, body: { type: 'error.list', errors: [{ code: 'team_not_found', message: 'Team not found' }] } })
+    const { id } = await openFor(adapter, { extras: { routing: '999' } })
+    expect(fake.conversation(id)).toBeDefined()
+    expect(logs.join('\n')).toMatch(/warn: Intercom: could not assign the conversation to team 999: .*team_not_found/)
+  })
+
+  it('reads the conversation id from conversation_id, or from id when that is all there is', async () => {
+    const { adapter } = makeAdapter()
+    const contact = fake.seedContact({ email: 'jane@example.com' })
+    fake.inject('createConversation', { status: 200, body: { type: 'conversation', id: '215000000000777' } })
+    const { id } = await adapter.openSession({ botpressConversationId: 'c', contact: contactRef(contact.id), extras: {}, transcript: transcript() })
+    expect(id).toBe('215000000000777')
+  })
+})
+
+describe('sendMessage', () => {
+  it('the end user: a reply as their contact, returning the part id', async () => {
+    const { adapter } = makeAdapter()
+    const { contact, id } = await openFor(adapter)
+    const result = await adapter.sendMessage({
+      session: sessionRef(id, contact.id),
+      author: { kind: 'user', contact: contactRef(contact.id) },
+      message: { type: 'text', text: 'Hello agent' },
+      botpressMessageId: 'msg_1',
+    })
+    expect(fake.callsTo('replyConversation')[0]!.body).toEqual({ message_type: 'comment', type: 'user', intercom_user_id: contact.id, body: 'Hello agent' })
+    const parts = fake.conversation(id)!.parts
+    expect(result.id).toBe(parts[parts.length - 1]!.id)
+  })
+
+  it('media go as attachment_urls with the title (or the link) as caption; markdown and location as text', async () => {
+    const { adapter } = makeAdapter()
+    const { contact, id } = await openFor(adapter)
+    const send = (message: any) =>
+      adapter.sendMessage({ session: sessionRef(id), author: { kind: 'user', contact: contactRef(contact.id) }, message, botpressMessageId: 'm' })
+    await send({ type: 'image', url: 'https://x.test/cat.png', title: 'My cat' })
+    await send({ type: 'file', url: 'https://x.test/invoice.pdf' })
+    await send({ type: 'markdown', markdown: '**bold** _it_' })
+    await send({ type: 'location', latitude: 45.5, longitude: -73.6, address: '1 Main St' })
+    const bodies = fake.callsTo('replyConversation').map((c) => c.body)
+    expect(bodies[0]).toMatchObject({ body: 'My cat', attachment_urls: ['https://x.test/cat.png'] })
+    expect(bodies[1]).toMatchObject({ body: 'https://x.test/invoice.pdf', attachment_urls: ['https://x.test/invoice.pdf'] })
+    expect(bodies[2]).toEqual(expect.objectContaining({ body: '**bold** _it_' }))
+    expect(bodies[2]).not.toHaveProperty('attachment_urls')
+    expect(bodies[3]!.body).toBe('[Location: 1 Main St] 45.5, -73.6')
+  })
+
+  it('an attachment Intercom refuses is sent again as a link, never dropped', async () => {
+    const { adapter, logs } = makeAdapter()
+    const { contact, id } = await openFor(adapter)
+    fake.inject('replyConversation', { status: 400, body: { type: 'error.list', errors: [{ code: 'parameter_invalid', message: 'Attachment could not be downloaded' }] } })
+    await adapter.sendMessage({
+      session: sessionRef(id),
+      author: { kind: 'user', contact: contactRef(contact.id) },
+      message: { type: 'video', url: 'https://x.test/private/clip.mp4', title: 'Clip' },
+      botpressMessageId: 'm',
+    })
+    const calls = fake.callsTo('replyConversation')
+    expect(calls).toHaveLength(2)
+    expect(calls[1]!.body).toEqual({ message_type: 'comment', type: 'user', intercom_user_id: contact.id, body: '[Video: Clip] https://x.test/private/clip.mp4' })
+    expect(logs.join('\n')).toMatch(/refused an attachment/)
+  })
+
+  it('bot notices are internal notes by the token admin, marked [Bot], so the agent never mistakes them for the user', async () => {
+    const { adapter } = makeAdapter()
+    const { id } = await openFor(adapter)
+    await adapter.sendMessage({ session: sessionRef(id), author: { kind: 'bot', name: 'Bot' }, message: { type: 'text', text: 'The user ended the session <now>' }, botpressMessageId: 'm' })
+    expect(fake.callsTo('replyConversation')[0]!.body).toEqual({
+      message_type: 'note',
+      type: 'admin',
+      admin_id: ME.id,
+      body: '<p>[Bot] The user ended the session &lt;now&gt;</p>',
+    })
+    expect(fake.received(id)).toEqual([{ author: 'bot', kind: 'text', text: '[Bot] The user ended the session <now>' }])
+  })
+
+  it('long text is split into several replies in order, never truncated', async () => {
+    const { adapter } = makeAdapter()
+    const { contact, id } = await openFor(adapter)
+    const words = Array.from({ length: 2500 }, (_, i) => `w${i}`)
+    const paragraph = (from: number, to: number) => words.slice(from, to).join(' ')
+    const text = [paragraph(0, 900), paragraph(900, 1700), paragraph(1700, 2500)].join('\n\n')
+    await adapter.sendMessage({ session: sessionRef(id), author: { kind: 'user', contact: contactRef(contact.id) }, message: { type: 'text', text }, botpressMessageId: 'm' })
+    const bodies = fake.callsTo('replyConversation').map((c) => c.body.body as string)
+    expect(bodies.length).toBeGreaterThan(1)
+    for (const body of bodies) expect(body.length).toBeLessThanOrEqual(MAX_BODY_CHARS)
+    expect(bodies.join(' ').split(/\s+/)).toEqual(words)
+  })
+
+  it('a 5xx on a reply is NOT retried (Intercom may have posted it): exactly one request, a clear error', async () => {
+    const { adapter } = makeAdapter()
+    const { contact, id } = await openFor(adapter)
+    fake.inject('replyConversation', { status: 503, body: { type: 'error.list', errors: [{ code: 'service_unavailable', message: 'Sorry' }] } })
+    const error = await failure(
+      adapter.sendMessage({ session: sessionRef(id), author: { kind: 'user', contact: contactRef(contact.id) }, message: { type: 'text', text: 'hi' }, botpressMessageId: 'm' })
+    )
+    expect(error.message).toMatch(/^Intercom answered 503 Service Unavailable on reply as the contact: service_unavailable: Sorry$/)
+    expect(fake.callsTo('replyConversation')).toHaveLength(1)
+  })
+
+  it('a 429 on a reply is retried (Intercom did not take it)', async () => {
+    const { adapter } = makeAdapter()
+    const { contact, id } = await openFor(adapter)
+    fake.inject('replyConversation', { status: 429, headers: { 'retry-after': '0.05' }, body: { type: 'error.list', errors: [{ code: 'rate_limit_exceeded' }] } })
+    await adapter.sendMessage({ session: sessionRef(id), author: { kind: 'user', contact: contactRef(contact.id) }, message: { type: 'text', text: 'hi' }, botpressMessageId: 'm' })
+    expect(fake.callsTo('replyConversation')).toHaveLength(2)
+    expect(fake.received(id)).toHaveLength(1)
+  })
+})
+
+describe('closeSession', () => {
+  it('closes as the /me admin (fetched once when the store lacks it), and is idempotent', async () => {
+    const { adapter, store } = makeAdapter()
+    const { id } = await openFor(adapter)
+    await adapter.closeSession(sessionRef(id))
+    expect(fake.callsTo('identifyAdmin')).toHaveLength(1)
+    expect(store.data.adminId).toBe(ME.id)
+    expect(fake.callsTo('manageConversation')[0]!.body).toEqual({ message_type: 'close', type: 'admin', admin_id: ME.id })
+    expect(fake.conversation(id)!.state).toBe('closed')
+    await adapter.closeSession(sessionRef(id))
+    expect(fake.callsTo('identifyAdmin')).toHaveLength(1)
+  })
+
+  it('uses the stored admin id without calling /me; a vanished conversation is nothing to close', async () => {
+    const { adapter, logs } = makeAdapter({}, { store: { adminId: ME.id } })
+    await adapter.closeSession(sessionRef('215000000009999'))
+    expect(fake.callsTo('identifyAdmin')).toHaveLength(0)
+    expect(logs.join('\n')).toMatch(/not found; nothing to close/)
+  })
+
+  it('a 5xx on close is retried (closing twice is harmless)', async () => {
+    const { adapter } = makeAdapter({}, { store: { adminId: ME.id } })
+    const { id } = await openFor(adapter)
+    fake.inject('manageConversation', { status: 502 })
+    await adapter.closeSession(sessionRef(id))
+    expect(fake.callsTo('manageConversation')).toHaveLength(2)
+    expect(fake.conversation(id)!.state).toBe('closed')
+  })
+})
+
+describe('describeAgent', () => {
+  it('reads name and avatar with GET /admins/{id}; an unknown admin gives just the id', async () => {
+    const { adapter } = makeAdapter()
+    const adminId = fake.adminFor({ id: 'agent-x', name: 'Xena Agent', pictureUrl: 'https://x.test/xena.png' })
+    expect(await adapter.describeAgent!(adminId)).toEqual({ id: adminId, name: 'Xena Agent', pictureUrl: 'https://x.test/xena.png' })
+    expect(await adapter.describeAgent!('7999')).toEqual({ id: '7999' })
+  })
+})

@@ -1,0 +1,4 @@
+import { runConformance } from '../../conformance/suite'
+import { IntercomFake } from './fake'
+
+runConformance(() => new IntercomFake())
