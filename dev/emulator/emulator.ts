@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import type { Conversation, ErrorType, Event, Message } from '@botpress/client'
 import { ApiError, typeForStatus, type ErrorBody } from './errors'
 import { loadSpec, type Operation, type Spec } from './spec'
-import { IMPLEMENTED, Store, type OperationInput, type StoreEvents } from './store'
+import { IMPLEMENTED, newId, Store, type OperationInput, type StoreEvents } from './store'
 
 export interface EmulatorOptions {
   port?: number
@@ -85,7 +85,6 @@ export class Emulator extends EventEmitter<EmulatorEvents> {
   private readonly drivers = new Map<string, WebhookTarget>()
   private readonly quiet: boolean
   private readonly log: (line: string) => void
-
   private readonly server: http.Server
 
   /** Use startEmulator(). */
@@ -101,7 +100,7 @@ export class Emulator extends EventEmitter<EmulatorEvents> {
       })
     })
     this.botId = opts.botId ?? randomUUID()
-    this.botUserId = `user_${randomBytes(13).toString('hex').toUpperCase()}`
+    this.botUserId = newId('user_')
     this.integrationId = opts.integrationId ?? randomUUID()
     this.integrationName = opts.integrationName ?? 'hitl-hub'
     this.token = opts.token ?? `bp_pat_${randomBytes(20).toString('hex')}`

@@ -102,6 +102,15 @@ describe.each(['in-process', 'http'] as const)('IntegrationDriver (%s)', (mode) 
     expect(emulator.requests.every((r) => r.integrationId === emulator.integrationId)).toBe(true)
   })
 
+  it("a 429 with Retry-After is retried by the SDK's client; a 503 on a POST is not", async () => {
+    emulator.failNext('getOrCreateUser', { status: 429, retryAfter: 0 })
+    await driver.callAction('createUser', { name: 'Jane', externalId: 'c-2' })
+    expect(emulator.requests.map((r) => r.status)).toEqual([429, 200])
+    emulator.failNext('getOrCreateUser', { status: 503 })
+    await expect(driver.callAction('createUser', { name: 'Jane', externalId: 'c-3' })).rejects.toThrow(/failure injected/)
+    expect(emulator.store.users.filter((u) => u.tags.externalId === 'c-3')).toHaveLength(0)
+  })
+
   it("callAction rejects with the integration's error message", async () => {
     const error = await driver.callAction('explode', {}).catch((e) => e)
     expect(error).toBeInstanceOf(IntegrationError)
