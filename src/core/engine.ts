@@ -4,6 +4,7 @@
  * messages created idempotently by the provider's message id, hitlAssigned with the agent's user, hitlStopped.
  * Adapters only speak to their provider.
  */
+import { createHash } from 'node:crypto'
 import { isApiError, type Client, type Conversation, type User } from '@botpress/client'
 import { BadRequestError, errorMessage, HitlError } from './errors'
 import type { ActiveProvider } from './provider'
@@ -125,6 +126,10 @@ export class Engine {
       altId: conversation.tags.externalAltId || undefined,
       botpressConversationId: conversation.id,
       contactId: conversation.tags.contactId || undefined,
+      contact:
+        conversation.tags.contactId && conversation.tags.userId
+          ? this.contactRef(conversation.tags.contactId, conversation.tags.userId)
+          : undefined,
       data: load,
       saveData: async (data) => {
         const next = { ...(await load()), ...data }
@@ -333,6 +338,15 @@ export class Engine {
       for (const event of parsed.events) if (await this.apply(event)) applied++
     } catch (error) {
       if (error instanceof BadRequestError) return json(400, { error: error.reason })
+      if (isApiError(error) && error.code >= 400 && error.code < 500 && error.code !== 429) {
+        // Botpress refused what the event asks for (too large, invalid): a redelivery would fail the same way.
+        log.error(`webhook refused by Botpress, not retryable: ${errorMessage(error)}`)
+        return json(400, { error: `the event could not be applied: ${errorMessage(error)}` })
+      }
+      if (error instanceof RetryLater) {
+        log.info(`webhook deferred (503): ${error.message}`)
+        return json(503, { error: 'not ready yet, please retry' })
+      }
       // Botpress (or the provider, for an agent lookup) failed: answer 5xx so the provider redelivers; replays are idempotent.
       log.error(`webhook processing failed, asking the provider to retry: ${errorMessage(error)}`)
       return json(503, { error: 'temporarily unavailable, please retry' })
@@ -349,11 +363,23 @@ export class Engine {
     const log = this.active.logger
     const conversation = await this.findConversation(event.session)
     if (!conversation) {
+      if (event.kind !== 'sessionClosed' && (await this.sessionBeingOpened())) {
+        // The provider can be faster than startHitl: its event may name a session we are still tagging. Ask for a redelivery.
+        throw new RetryLater(`${event.kind} for a session not known yet while another one is being opened`)
+      }
       log.debug(`webhook: ${event.kind} for a session Botpress did not start; ignored`)
       return false
     }
     switch (event.kind) {
       case 'agentMessage': {
+        if (conversation.tags.status === 'closed') {
+          log.debug('webhook: agent message for a closed session; ignored')
+          return false
+        }
+        if (conversation.tags.contactId && event.agent.id === conversation.tags.contactId) {
+          log.debug("webhook: the end user's own message came back as an agent message; ignored")
+          return false
+        }
         const agent = await this.upsertAgent(event.agent)
         const many = event.messages.length > 1
         for (const [i, message] of event.messages.entries()) {
@@ -363,7 +389,7 @@ export class Engine {
             userId: agent.id,
             type,
             payload,
-            tags: { externalId: many ? `${event.messageId}#${i}` : event.messageId },
+            tags: { externalId: tagValue(many ? `${event.messageId}#${i}` : event.messageId) },
             discriminateByTags: ['externalId'],
           })
         }
@@ -411,7 +437,18 @@ export class Engine {
     return [...events].sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0]
   }
 
+  /** Whether a session of this provider was created in the last two minutes and is still waiting for its provider id. */
+  private async sessionBeingOpened(): Promise<boolean> {
+    const { conversations } = await this.client.listConversations({
+      channel: HITL_CHANNEL,
+      tags: { provider: this.provider, status: 'opening' },
+    })
+    return conversations.some((c) => Date.now() - Date.parse(c.createdAt) < OPENING_GRACE_MS)
+  }
+
   private async findConversation(key: SessionKey): Promise<Conversation | undefined> {
+    // Tag values are at most 500 characters: a longer id cannot be one of ours.
+    if (!key.id || key.id.length > MAX_TAG) return undefined
     const by = key.by ?? 'externalId'
     const { conversations } = await this.client.listConversations({
       channel: HITL_CHANNEL,
@@ -425,7 +462,8 @@ export class Engine {
    * Looked up only once the session is known (an event for a foreign chat creates nothing); warm instances answer
    * from memory, so a known agent's message costs two Botpress round trips.
    */
-  private async upsertAgent(agent: Agent): Promise<{ id: string }> {
+  private async upsertAgent(raw: Agent): Promise<{ id: string }> {
+    const agent = sanitizeAgent(raw)
     const cacheKey = `${this.ctx.botId}:${this.provider}:${agent.id}`
     const cached = agentCache.get(cacheKey)
     const fresh = (u: { name?: string; pictureUrl?: string }) =>
@@ -457,6 +495,29 @@ export class Engine {
       return remember(cacheKey, updated)
     }
     return remember(cacheKey, user)
+  }
+}
+
+const OPENING_GRACE_MS = 120_000
+
+/** A transient condition: the webhook is answered 503 so that the provider delivers it again later. */
+class RetryLater extends Error {}
+
+const MAX_TAG = 500
+const MAX_NAME = 200
+const MAX_URL = 2000
+
+/** A provider id as a tag value: ids longer than a tag allows are hashed (stable, so dedupe still works). */
+const tagValue = (id: string) => (id.length <= MAX_TAG ? id : `sha256:${createHash('sha256').update(id).digest('hex')}`)
+
+/** Agent details as Botpress accepts them: names cut to 200 characters, avatars only as reasonable http(s) URLs. */
+const sanitizeAgent = (agent: Agent): Agent => {
+  const name = agent.name?.trim()
+  const pictureUrl = agent.pictureUrl?.trim()
+  return {
+    id: agent.id,
+    name: name ? (name.length > MAX_NAME ? `${name.slice(0, MAX_NAME - 1)}…` : name) : undefined,
+    pictureUrl: pictureUrl && pictureUrl.length <= MAX_URL && /^https?:\/\/\S+$/i.test(pictureUrl) ? pictureUrl : undefined,
   }
 }
 

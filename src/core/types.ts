@@ -96,6 +96,8 @@ export type SessionRef = {
   altId?: string
   botpressConversationId: string
   contactId?: string
+  /** The end user the session is for (same as createUser's contact), when known. */
+  contact?: ContactRef
   /** Adapter data saved with the session (conversation state). Loaded lazily: most operations never need it. */
   data: () => Promise<Data>
   saveData: (data: Data) => Promise<void>

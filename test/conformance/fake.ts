@@ -50,4 +50,12 @@ export interface FakeProvider {
   /** The same request with its authenticity proof removed / tampered with. */
   unsigned(req: WebhookRequest): WebhookRequest
   forged(req: WebhookRequest): WebhookRequest
+  /** Reliability suite (test/reliability): a request carrying `body` exactly as given, correctly authenticated. */
+  signed?(body: string, opts?: { path?: string }): WebhookRequest
+  /** The same request with a signature of the right length whose last character differs. */
+  wrongLength?(req: WebhookRequest): WebhookRequest
+  /** The same request signed at a time outside the provider's window (only where signatures carry a timestamp). */
+  stale?(req: WebhookRequest): WebhookRequest
+  /** Where webhooks go on the provider's side (paths the fuzzer targets), e.g. ['/message-from-agent']. */
+  webhookPaths?: string[]
 }

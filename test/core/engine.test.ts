@@ -145,6 +145,44 @@ describe('engine', () => {
     })
   })
 
+  it('an event arriving while a session is still being opened is deferred (503), not lost', async () => {
+    rig.emulator.store.createConversation({ params: {}, query: {}, body: { channel: 'hitl', tags: { provider: 'http', status: 'opening' } } } as any)
+    const res = await rig.webhook(await fake.agentAssigned('not-tagged-yet', alice))
+    expect(res.status).toBe(503)
+    // A close of an unknown session is never deferred.
+    expect((await rig.webhook(await fake.sessionClosed('not-tagged-yet'))).status).toBe(200)
+  })
+
+  it('agent messages for a closed session, or echoing the end user, are not posted', async () => {
+    const { conversationId, sessionId } = await open()
+    const contactId = rig.conversation(conversationId).tags.contactId as string
+    expect((await rig.webhook(await fake.agentMessage(sessionId, { id: contactId, name: 'Jane' }, { type: 'text', text: 'echo' }))).status).toBe(200)
+    await rig.webhook(await fake.sessionClosed(sessionId))
+    expect((await rig.webhook(await fake.agentMessage(sessionId, alice, { type: 'text', text: 'too late' }))).status).toBe(200)
+    expect(rig.messagesOf(conversationId).filter((m) => m.userId !== rig.botUserId)).toEqual([])
+  })
+
+  it('agent details Botpress would refuse are cleaned, not turned into a retry loop', async () => {
+    const { conversationId, sessionId } = await open()
+    const body = JSON.parse((await fake.agentMessage(sessionId, alice, { type: 'text', text: 'hi' })).body)
+    // A two-item bloc with the longest id the protocol allows: "<id>#0" and "<id>#1" exceed a tag's 500 characters.
+    const req = (fake as any).request('/message-from-agent', {
+      ...body,
+      messageType: 'bloc',
+      payload: { items: [{ type: 'text', payload: { text: 'one' } }, { type: 'text', payload: { text: 'two' } }] },
+      agentName: 'A'.repeat(5000),
+      agentPictureUrl: 'javascript:alert(1)',
+      messageId: 'm'.repeat(500),
+    })
+    expect((await rig.webhook(req)).status).toBe(200)
+    const [message] = rig.messagesOf(conversationId).filter((m) => m.userId !== rig.botUserId)
+    const agent = rig.user(message!.userId)
+    expect(agent.name).toHaveLength(200)
+    expect(agent.pictureUrl).toBeUndefined()
+    expect((await rig.webhook(req)).status).toBe(200)
+    expect(rig.messagesOf(conversationId).filter((m) => m.userId !== rig.botUserId).map((m) => m.payload.text)).toEqual(['one', 'two'])
+  })
+
   it('secrets never reach a log line or an error message', async () => {
     clearLogs()
     const secret = (fake.configuration().http as { webhookSecret: string }).webhookSecret

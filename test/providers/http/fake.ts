@@ -69,8 +69,18 @@ export class HttpFake implements FakeProvider {
   }
 
   private request(path: string, body: Record<string, unknown>): WebhookRequest {
-    const raw = JSON.stringify(body)
-    return { method: 'POST', path, query: '', headers: { 'content-type': 'application/json', ...signHeaders(SECRET, raw) }, body: raw }
+    return this.signed(JSON.stringify(body), { path })
+  }
+  readonly webhookPaths = ['/message-from-agent', '/agent-assigned', '/stop-hitl']
+  signed(raw: string, opts?: { path?: string }): WebhookRequest {
+    const headers = { 'content-type': 'application/json', ...signHeaders(SECRET, raw) }
+    return { method: 'POST', path: opts?.path ?? '/message-from-agent', query: '', headers, body: raw }
+  }
+  wrongLength(req: WebhookRequest): WebhookRequest {
+    return { ...req, headers: { ...req.headers, 'x-hitl-signature': `${req.headers['x-hitl-signature']}0` } }
+  }
+  stale(req: WebhookRequest): WebhookRequest {
+    return { ...req, headers: { ...req.headers, ...signHeaders(SECRET, req.body, Math.floor(Date.now() / 1000) - 600) } }
   }
   agentMessage(sessionId: string, agent: FakeAgent, message: InboundMessage, opts?: { messageId?: string }) {
     const payload = message.type === 'text' ? { text: message.text } : { [MEDIA[message.type]!]: message.url, ...(message.title ? { title: message.title } : {}) }

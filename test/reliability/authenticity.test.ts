@@ -1,0 +1,73 @@
+/**
+ * Authenticity matrix, per provider: valid, missing, forged, wrong-length, stale (where timestamps exist) and replayed
+ * (a valid proof moved onto another body) → 401 for all but valid, with zero Botpress calls and zero provider calls.
+ * An identical redelivery is not an attack (providers redeliver): it is accepted and creates nothing new.
+ */
+import { startRig, type Rig } from '../support/rig'
+import type { FakeProvider } from '../conformance/fake'
+import type { WebhookRequest } from '../../src/core/types'
+import { fakes } from './fakes'
+import { record } from './results'
+
+const alice = { id: 'agent-alice', name: 'Alice' }
+
+describe.each(fakes.map((make) => [make().name, make] as const))('authenticity: %s', (name, make) => {
+  const fake: FakeProvider = make()
+  let rig: Rig
+  let sessionId: string
+  let conversationId: string
+
+  beforeAll(async () => {
+    await fake.start()
+    rig = await startRig(fake.configuration())
+    const { userId } = await rig.driver.callAction('createUser', { name: 'Jane' })
+    ;({ conversationId } = await rig.driver.callAction('startHitl', { userId, messageHistory: [] }))
+    sessionId = rig.conversation(conversationId).tags.externalId
+  })
+  afterAll(async () => {
+    await rig.close()
+    await fake.stop()
+  })
+
+  const valid = () => fake.agentMessage(sessionId, alice, { type: 'text', text: `hello ${Math.random()}` })
+  const cases: Array<[string, () => Promise<WebhookRequest | undefined>]> = [
+    ['missing', async () => fake.unsigned(await valid())],
+    ['forged', async () => fake.forged(await valid())],
+    ['wrong-length', async () => (fake.wrongLength ? fake.wrongLength(await valid()) : undefined)],
+    ['stale', async () => (fake.stale ? fake.stale(await valid()) : undefined)],
+    [
+      'replayed onto another body',
+      async () => {
+        const original = await valid()
+        const other = await fake.agentMessage(sessionId, alice, { type: 'text', text: 'a different message' })
+        const proof = Object.fromEntries(Object.entries(original.headers).filter(([k]) => k.toLowerCase() !== 'content-type'))
+        return { ...other, headers: { ...other.headers, ...proof } }
+      },
+    ],
+  ]
+
+  it.each(cases)('%s → 401, no Botpress call, no provider call', async (kind, build) => {
+    const req = await build()
+    if (!req) {
+      record(name, 'authenticity', kind, 'n/a (no timestamp in this provider\'s proof)')
+      return
+    }
+    const bp = rig.requestCount()
+    const provider = fake.requestCount()
+    const res = await rig.webhook(req)
+    expect(res.status).toBe(401)
+    expect(rig.requestCount()).toBe(bp)
+    expect(fake.requestCount()).toBe(provider)
+    record(name, 'authenticity', kind, `401, ${rig.requestCount() - bp} Botpress / ${fake.requestCount() - provider} provider calls`)
+  })
+
+  it('valid → 200 and the message is posted once, even when the same delivery is repeated', async () => {
+    const fromAgent = () => rig.messagesOf(conversationId).filter((m) => m.userId !== rig.botUserId).length
+    const before = fromAgent()
+    const req = await valid()
+    expect((await rig.webhook(req)).status).toBe(200)
+    expect((await rig.webhook(req)).status).toBe(200)
+    expect(fromAgent()).toBe(before + 1)
+    record(name, 'authenticity', 'valid (and identical redelivery)', '200, one message')
+  })
+})
