@@ -1,14 +1,21 @@
 /**
  * `npm start`: the whole hand-off on one machine, no account anywhere. Starts the Botpress runtime emulator, the local
  * agent desk (a generic-HTTP-protocol service) and the built integration bundle through the SDK's own server, registers
- * with provider "http", plays one session end to end printing both sides, then stays up for manual use
- * (`--once` exits after the session).
+ * with provider "http", plays one session end to end printing both sides, then stays up for manual use: the browser
+ * playground (dev/playground) and typed commands. `--once` exits after the session.
+ *
+ * `--config <file.json>` runs against a real provider instead (no local desk, no scripted session): the playground's
+ * agent pane then says to answer in the provider's UI. `--public-url <https://tunnel>` is the public address of the
+ * emulator (`--bp-port`) that the provider's webhooks must reach.
  */
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import readline from 'node:readline'
 import { startAgentDesk } from './agent-desk'
-import { IntegrationDriver, startEmulator } from './emulator'
+import { IntegrationDriver, startEmulator, type Emulator } from './emulator'
+import { loadConfigFile, PROVIDER_TITLES } from './playground/config'
+import { PublicDriver } from './playground/driver'
+import { startPlayground, type PlaygroundOptions } from './playground/server'
 
 const args = process.argv.slice(2)
 const once = args.includes('--once')
@@ -16,6 +23,15 @@ const portArg = (name: string, fallback: number) => {
   const i = args.indexOf(name)
   return i >= 0 ? Number(args[i + 1]) : fallback
 }
+const stringArg = (name: string) => {
+  const i = args.indexOf(name)
+  if (i < 0) return undefined
+  const value = args[i + 1]
+  if (!value || value.startsWith('--')) throw new Error(`${name} needs a value`)
+  return value
+}
+/** The playground's port when free (a stable URL to bookmark); any free port otherwise. */
+const DEFAULT_UI_PORT = 3210
 
 const tty = process.stdout.isTTY && !process.env.NO_COLOR
 const paint = (code: string) => (s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s)
@@ -33,6 +49,9 @@ const describePayload = (type: string, payload: any) =>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function main() {
+  if (args.includes('--help')) return usage()
+  const configFile = stringArg('--config')
+  if (configFile) return withProvider(configFile)
   const secret = randomBytes(24).toString('hex')
   const emulator = await startEmulator({ port: portArg('--bp-port', 0), quiet: true })
   process.env.BP_API_URL = emulator.url
@@ -51,15 +70,7 @@ async function main() {
   const webhookUrl = `${emulator.url}/webhook/local-webhook`
   desk.setWebhookUrl(webhookUrl)
 
-  emulator.on('message', ({ message, user }: any) => {
-    if (message.userId === emulator.botUserId) return
-    say(c.bp(`  botpress ◂ message from ${user?.name ?? message.userId}: ${describePayload(message.type, message.payload)}`))
-  })
-  emulator.on('event', (event: any) => {
-    const agent = event.payload?.userId && emulator.store.users.find((u: any) => u.id === event.payload.userId)
-    const who = agent ? ` → agent "${agent.name}" (${agent.id})` : ''
-    say(c.bp(`  botpress ◂ event ${event.type}${who}`))
-  })
+  printBotpress(emulator)
   desk.on('message', (m: any) => {
     if (m.from === 'agent') return
     say(c.agent(`  desk ◂ ${m.from === 'system' ? 'notice' : 'user'}: ${describePayload(m.type, m.payload)}`))
@@ -124,7 +135,99 @@ async function main() {
     process.exit(violations || !stopped ? 1 : 0)
   }
 
+  const playground = await openPlayground({ emulator, driver, desk, provider: 'http' })
   manual(driver, desk, userId)
+  banner(playground.url, 'Two panes: the end user and the agent desk, with what Botpress received below.')
+}
+
+/** What Botpress receives, printed as it happens. */
+function printBotpress(emulator: Emulator) {
+  emulator.on('message', ({ message, user }: any) => {
+    if (message.userId === emulator.botUserId) return
+    say(c.bp(`  botpress ◂ message from ${user?.name ?? message.userId}: ${describePayload(message.type, message.payload)}`))
+  })
+  emulator.on('event', (event: any) => {
+    const agent = event.payload?.userId && emulator.store.users.find((u: any) => u.id === event.payload.userId)
+    const who = agent ? ` → agent "${agent.name}" (${agent.id})` : ''
+    say(c.bp(`  botpress ◂ event ${event.type}${who}`))
+  })
+}
+
+/** The browser playground on loopback (the page is built by scripts/build.mjs next to this runner). */
+async function openPlayground(opts: Omit<PlaygroundOptions, 'staticDir' | 'port'>) {
+  const staticDir = path.resolve(__dirname, 'playground')
+  const fixed = args.includes('--ui-port')
+  try {
+    return await startPlayground({ ...opts, staticDir, port: portArg('--ui-port', DEFAULT_UI_PORT) })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || fixed) throw error
+    return startPlayground({ ...opts, staticDir, port: 0 })
+  }
+}
+
+function banner(url: string, line: string) {
+  const width = Math.max(url.length + 14, line.length + 4)
+  const pad = (s: string) => s + ' '.repeat(Math.max(0, width - s.length))
+  say('')
+  say(c.ok(`┏${'━'.repeat(width)}┓`))
+  say(c.ok(`┃${pad(`  Playground  ${url}`)}┃`))
+  say(c.ok(`┃${pad(`  ${line}`)}┃`))
+  say(c.ok(`┗${'━'.repeat(width)}┛`))
+  say(c.dim('  Open it in a browser. Ctrl+C stops everything.'))
+}
+
+/** `--config <file>`: the integration against a real provider; the agent answers in the provider's own UI. */
+async function withProvider(file: string) {
+  let configuration: ReturnType<typeof loadConfigFile>
+  try {
+    configuration = loadConfigFile(path.resolve(process.cwd(), file))
+  } catch (error) {
+    say(c.bad(`✘ ${(error as Error).message}`))
+    process.exit(1)
+  }
+  const provider = configuration.provider
+  const title = PROVIDER_TITLES[provider] ?? provider
+  const emulator = await startEmulator({ port: portArg('--bp-port', 0), quiet: true })
+  process.env.BP_API_URL = emulator.url
+  process.env.BP_TOKEN = emulator.token
+  const bundle = require(path.resolve(__dirname, '../dist/index.cjs'))
+  const server = await bundle.default.start(portArg('--port', 0))
+  const address = server.address()
+  const integrationUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+  let driver: PublicDriver
+  try {
+    driver = new PublicDriver({ emulator, integrationUrl, configuration, webhookId: 'local-webhook' }, stringArg('--public-url'))
+  } catch (error) {
+    say(c.bad(`✘ ${(error as Error).message}`))
+    process.exit(1)
+  }
+  emulator.attach(driver)
+  printBotpress(emulator)
+
+  say(c.ok(`HITL hub running locally against ${title}`))
+  say(c.dim(`  configuration      ${file} (provider "${provider}")`))
+  say(c.dim(`  Botpress emulator  ${emulator.url}`))
+  say(c.dim(`  integration        ${integrationUrl}  (.botpress/dist/index.cjs via the SDK server)`))
+  say(c.dim(`  webhook URL        ${driver.webhookUrl}`))
+  if (/\/\/(127\.|localhost|\[::1\])/.test(driver.webhookUrl)) {
+    const tunnel = `tunnel to ${emulator.url} (e.g. cloudflared tunnel --url ${emulator.url}) and restart with --public-url <https address> --bp-port <port>`
+    if (provider === 'http') say(c.dim(`  note: the webhook URL is a loopback address: fine if your service runs on this machine, otherwise ${tunnel}.`))
+    else say(c.bad(`  ⚠ ${title} cannot reach a loopback address, so agent replies would not arrive: ${tunnel}.`))
+  }
+  try {
+    await driver.register()
+  } catch (error) {
+    say(c.bad(`✘ register failed for provider "${provider}": ${(error as Error).message}`))
+    process.exit(1)
+  }
+  say(c.ok(`✔ registered with provider "${provider}"`))
+  if (once) {
+    server.close()
+    await emulator.close()
+    process.exit(0)
+  }
+  const playground = await openPlayground({ emulator, driver, provider, webhookUrl: driver.webhookUrl })
+  banner(playground.url, `End-user pane only: answer in ${title}.`)
 }
 
 /** Manual mode: type lines to talk as the end user or as the agent. */
@@ -165,6 +268,15 @@ function manual(driver: IntegrationDriver, desk: Awaited<ReturnType<typeof start
       say(c.bad(`  ${(error as Error).message}`))
     }
   })
+}
+
+function usage() {
+  say(`npm start [-- options]
+  --once                 play the scripted session and exit (non-zero if anything went wrong)
+  --config <file.json>   run against a real provider: {"provider": "intercom", "intercom": {…}} (see README)
+  --public-url <url>     with --config: public https address forwarding to the Botpress emulator (--bp-port)
+  --ui-port <port>       playground port (default ${DEFAULT_UI_PORT}, or any free port)
+  --bp-port, --desk-port, --port <port>   emulator, agent desk and integration ports (default: any free port)`)
 }
 
 main().catch((error) => {

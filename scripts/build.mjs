@@ -1,7 +1,8 @@
 // Builds the integration bundle exactly where the Botpress CLI would (.botpress/dist/index.cjs), plus the local
-// dev tools (emulator, agent desk, runner) under .botpress/dev/. A current CLI deploys the same src with `bp deploy`.
+// dev tools (emulator, agent desk, runner) under .botpress/dev/ and the browser playground's page under
+// .botpress/dev/playground/. A current CLI deploys the same src with `bp deploy`.
 import { build } from 'esbuild'
-import { existsSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
 
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' }
 
@@ -10,4 +11,13 @@ await build({ ...common, entryPoints: ['src/index.ts'], outfile: '.botpress/dist
 const devEntries = ['dev/start.ts', 'bench/run.ts'].filter((f) => existsSync(f))
 if (devEntries.length && !process.argv.includes('--bundle-only')) {
   await build({ ...common, entryPoints: devEntries, outdir: '.botpress/dev', format: 'cjs', outExtension: { '.js': '.cjs' }, external: ['@botpress/api'] })
+}
+
+// The playground page: plain TypeScript + DOM bundled for the browser, and its two static files.
+const web = 'dev/playground/web'
+if (existsSync(`${web}/app.ts`) && !process.argv.includes('--bundle-only')) {
+  const out = '.botpress/dev/playground'
+  await build({ entryPoints: [`${web}/app.ts`], outfile: `${out}/app.js`, bundle: true, platform: 'browser', format: 'iife', target: ['es2020'], sourcemap: true, logLevel: 'warning' })
+  mkdirSync(out, { recursive: true })
+  for (const file of ['index.html', 'style.css']) copyFileSync(`${web}/${file}`, `${out}/${file}`)
 }
