@@ -1,13 +1,17 @@
+/** LiveChat (text.com) as a HITL provider: see ./hub.md for the setup and ./adapter.ts for the mapping. */
 import { defineProvider } from '../../core/types'
+import { LivechatAdapter } from './adapter'
+import { decodeAgentToken, TITLE } from './api'
 import { livechatConfigSchema, type LivechatConfig } from './config'
 
 export default defineProvider<LivechatConfig>({
   name: 'livechat',
-  title: 'LiveChat',
+  title: TITLE,
   configSchema: livechatConfigSchema,
-  available: false,
-  secrets: () => [],
-  create: () => {
-    throw new Error('LiveChat is not available yet')
+  available: true,
+  secrets: (config) => {
+    const { decoded, pat } = decodeAgentToken(config.agentToken?.trim().replace(/^Basic\s+/i, ''))
+    return [config.agentToken, config.agentToken?.trim(), config.webhookSecret, decoded, pat]
   },
+  create: (config, deps) => new LivechatAdapter(config, deps),
 })

@@ -1,0 +1,4 @@
+import { runConformance } from '../../conformance/suite'
+import { LivechatFake } from './fake'
+
+runConformance(() => new LivechatFake())
