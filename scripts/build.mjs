@@ -8,7 +8,7 @@ const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: tr
 
 await build({ ...common, entryPoints: ['src/index.ts'], outfile: '.botpress/dist/index.cjs', format: 'cjs', minify: true, legalComments: 'none' })
 
-const devEntries = ['dev/start.ts', 'bench/run.ts'].filter((f) => existsSync(f))
+const devEntries = ['dev/start.ts'].filter((f) => existsSync(f))
 if (devEntries.length && !process.argv.includes('--bundle-only')) {
   await build({ ...common, entryPoints: devEntries, outdir: '.botpress/dev', format: 'cjs', outExtension: { '.js': '.cjs' }, external: ['@botpress/api'] })
 }

@@ -1,0 +1,257 @@
+/** Turns results into the printed tables, the markdown of bench/results.md and the list of targets met or missed. */
+import type { BundleResult } from './coldstart'
+import type { CpuResult } from './cpu'
+import { OPS } from './scenarios'
+import type { SessionResult } from './session'
+import type { Summary } from './stats'
+
+export type ProviderResult =
+  | { status: 'ok'; session: SessionResult; cpu?: CpuResult; cpuError?: string }
+  | { status: 'skipped' | 'failed'; reason: string }
+
+export type Target = { provider?: string; name: string; target: string; value: string; met: boolean; note?: string }
+
+export type Results = {
+  meta: Record<string, unknown>
+  providers: Record<string, ProviderResult>
+  bundle?: BundleResult
+  bundleError?: string
+  targets: Target[]
+}
+
+const kb = (bytes: number) => (bytes >= 10_240 ? `${Math.round(bytes / 1024)} KB` : `${(bytes / 1024).toFixed(1)} KB`)
+const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2))
+const spread = (s: Summary, f = ms) => `${f(s.median)} [${f(s.p10)}–${f(s.p90)}]`
+const num = (x: number) => x.toLocaleString('en-US')
+
+export const evaluateTargets = (results: Omit<Results, 'targets'>): Target[] => {
+  const targets: Target[] = []
+  for (const [provider, r] of Object.entries(results.providers)) {
+    if (r.status !== 'ok') continue
+    const { ops, transcript } = r.session
+    for (const op of ['user.text', 'user.image', 'user.audio', 'user.video', 'user.file', 'user.bloc'] as const) {
+      const o = ops[op]
+      const forced = o.floor.provider
+      const base = op === 'user.bloc' ? 3 : 1
+      targets.push({
+        provider,
+        name: o.label,
+        target: `${forced} provider request${forced > 1 ? 's' : ''}${forced > base ? ' (forced by its API)' : op === 'user.bloc' ? ' (one per item)' : ''}, 0 Botpress`,
+        value: `${o.provider} provider, ${o.botpress} Botpress`,
+        met: o.provider <= forced && o.botpress === 0,
+        note: forced > base ? o.floorWhy : undefined,
+      })
+    }
+    for (const op of ['agent.text', 'agent.image'] as const) {
+      const o = ops[op]
+      targets.push({
+        provider,
+        name: o.label,
+        target: '≤ 2 sequential Botpress round trips, 0 provider',
+        value: `${o.botpressDepth} sequential (${o.botpress} Botpress), ${o.provider} provider`,
+        met: o.botpressDepth <= 2 && o.provider === 0,
+      })
+    }
+    const first = transcript[0]
+    const last = transcript[transcript.length - 1]
+    if (first && last) {
+      const grows = last.botpress + last.provider > first.botpress + first.provider
+      targets.push({
+        provider,
+        name: `startHitl requests, history ${first.history} → ${last.history}`,
+        target: 'constant (unless the provider’s size limits force more)',
+        value: `${first.botpress + first.provider} → ${last.botpress + last.provider}`,
+        met: !grows,
+        note: grows ? r.session.transcriptNote ?? 'grows with the history' : undefined,
+      })
+    }
+    const cpu = r.cpu?.cases.agentMessage
+    if (cpu) {
+      targets.push({ provider, name: 'handler CPU per webhook (p50)', target: '< 1 ms', value: `${cpu.p50Us} µs`, met: cpu.p50Us < 1000 })
+    }
+  }
+  const b = results.bundle
+  if (b) {
+    targets.push({ name: 'bundle size', target: '≤ 1.5× bare SDK', value: `${kb(b.integration.bytes)} vs ${kb(b.floor.bytes)} = ${b.sizeRatio}×`, met: b.sizeRatio <= 1.5 })
+    targets.push({
+      name: 'cold start: require',
+      target: '≤ 1.5× bare SDK',
+      value: `${ms(b.integration.cold.requireMs.median)} vs ${ms(b.floor.cold.requireMs.median)} ms = ${b.requireRatio}×`,
+      met: b.requireRatio <= 1.5,
+    })
+    targets.push({
+      name: 'cold start: require + first request',
+      target: '≤ 1.5× bare SDK',
+      value: `${ms(b.integration.cold.totalMs.median)} vs ${ms(b.floor.cold.totalMs.median)} ms = ${b.totalRatio}×`,
+      met: b.totalRatio <= 1.5,
+    })
+  }
+  return targets
+}
+
+type Table = { title: string; headers: string[]; rows: string[][]; align?: Array<'l' | 'r'> }
+
+export const tables = (results: Results): Table[] => {
+  const out: Table[] = []
+  for (const [provider, r] of Object.entries(results.providers)) {
+    if (r.status !== 'ok') continue
+    const { ops, transcript, repeats } = r.session
+    out.push({
+      title: `${provider}: round trips and latency per operation (${repeats} runs each; 20 ms added to every emulator and provider answer)`,
+      headers: ['operation', 'Botpress req', 'provider req', 'sequential RT (Botpress)', 'RT by latency', 'floor RT', 'ms, no latency', 'ms @20 ms median [p10–p90]', '× floor'],
+      align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      rows: OPS.map((op) => {
+        const o = ops[op]
+        return [
+          o.label + (o.unanimous ? '' : ' (counts varied)'),
+          String(o.botpress),
+          String(o.provider),
+          `${o.depth} (${o.botpressDepth})`,
+          o.depthByLatency.toFixed(1),
+          String(o.floor.total),
+          ms(o.zeroMs.median),
+          spread(o.netMs),
+          `${o.ratio.toFixed(2)}×`,
+        ]
+      }),
+    })
+    out.push({
+      title: `${provider}: startHitl transcript scaling`,
+      headers: ['history', 'input', 'Botpress req', 'provider req', 'sent to Botpress', 'sent to provider', 'sequential RT', 'ms, no latency [p10–p90]', 'ms @20 ms [p10–p90]'],
+      align: ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      rows: transcript.map((t) => [
+        num(t.history),
+        kb(t.inputBytes),
+        String(t.botpress),
+        String(t.provider),
+        kb(t.botpressBytes),
+        kb(t.providerBytes),
+        String(t.depth),
+        spread(t.zeroMs),
+        spread(t.netMs),
+      ]),
+    })
+    if (r.cpu) {
+      out.push({
+        title: `${provider}: handler CPU, one core, zero-latency doubles`,
+        headers: ['webhook', 'p50 µs', 'p90 µs', 'p99 µs', 'webhooks/s median [min–max]', 'Botpress calls each'],
+        align: ['l', 'r', 'r', 'r', 'r', 'r'],
+        rows: Object.values(r.cpu.cases).map((c) => [
+          c.label + (c.failures ? ` (${c.failures} non-200!)` : ''),
+          ms(c.p50Us),
+          ms(c.p90Us),
+          ms(c.p99Us),
+          `${num(c.perSecond.median)} [${num(c.perSecond.min)}–${num(c.perSecond.max)}]`,
+          String(c.botpressCallsPerWebhook),
+        ]),
+      })
+    }
+  }
+  const b = results.bundle
+  if (b) {
+    const row = (name: string, x: BundleResult['integration']) => [
+      name,
+      kb(x.bytes),
+      spread(x.cold.requireMs),
+      spread(x.cold.totalMs),
+      spread(x.cold.processMs),
+      String(x.cold.status),
+    ]
+    out.push({
+      title: `bundle and cold start (${b.runs} fresh node processes each, alternated)`,
+      headers: ['bundle', 'size', 'require ms [p10–p90]', 'require + first request ms', 'whole process ms', 'first answer'],
+      align: ['l', 'r', 'r', 'r', 'r', 'r'],
+      rows: [
+        row('.botpress/dist/index.cjs', b.integration),
+        row('bare @botpress/sdk (floor)', b.floor),
+        ['ratio', `${b.sizeRatio}×`, `${b.requireRatio}×`, `${b.totalRatio}×`, '', ''],
+      ],
+    })
+    out.push({
+      title: 'what the bundle adds to the bare SDK (esbuild metafiles, bytes in the minified output)',
+      headers: ['package', 'integration', 'bare SDK', 'added'],
+      align: ['l', 'r', 'r', 'r'],
+      rows: b.composition
+        .filter((c) => c.bytes - c.floorBytes > 1024)
+        .slice(0, 12)
+        .map((c) => [c.name, kb(c.bytes), kb(c.floorBytes), kb(c.bytes - c.floorBytes)]),
+    })
+  }
+  out.push({
+    title: 'targets',
+    headers: ['', 'provider', 'what', 'target', 'measured'],
+    align: ['l', 'l', 'l', 'l', 'l'],
+    rows: results.targets.map((t) => [t.met ? '✔' : '✘', t.provider ?? '', t.name, t.target, t.value + (t.note ? ` — ${t.note}` : '')]),
+  })
+  return out
+}
+
+/** Cross-provider tables (the README's summary); `tables` has the full per-provider detail. */
+export const summaryTables = (results: Results): Table[] => {
+  const ok = Object.entries(results.providers).filter((e): e is [string, Extract<ProviderResult, { status: 'ok' }>] => e[1].status === 'ok')
+  const out: Table[] = []
+  if (ok.length) {
+    out.push({
+      title: 'Round trips and latency per operation: requests (Botpress + provider) · sequential round trips · median ms with 20 ms per answer · × floor',
+      headers: ['operation', 'floor RT', ...ok.map(([p]) => p)],
+      align: ['l', 'r', ...ok.map(() => 'r' as const)],
+      rows: OPS.map((op) => {
+        const floors = [...new Set(ok.map(([, r]) => r.session.ops[op].floor.total))].join('/')
+        return [
+          ok[0]![1].session.ops[op].label,
+          floors,
+          ...ok.map(([, r]) => {
+            const o = r.session.ops[op]
+            return `${o.botpress}+${o.provider} · ${o.depth} · ${ms(o.netMs.median)} · ${o.ratio.toFixed(2)}×`
+          }),
+        ]
+      }),
+    })
+    out.push({
+      title: 'startHitl with 10 / 100 / 1,000 history messages: requests (Botpress + provider), median ms with 20 ms per answer, bytes sent to the provider',
+      headers: ['provider', 'requests', 'ms @20 ms', 'sent to provider'],
+      align: ['l', 'r', 'r', 'r'],
+      rows: ok.map(([p, r]) => [
+        p,
+        r.session.transcript.map((t) => `${t.botpress}+${t.provider}`).join(' / '),
+        r.session.transcript.map((t) => ms(t.netMs.median)).join(' / '),
+        r.session.transcript.map((t) => kb(t.providerBytes)).join(' / '),
+      ]),
+    })
+    const withCpu = ok.filter(([, r]) => r.cpu)
+    if (withCpu.length) {
+      out.push({
+        title: 'Handler CPU per agent→user text webhook (agent known), one core, in-memory Botpress client',
+        headers: ['provider', 'p50 µs', 'p99 µs', 'webhooks/s median [min–max]', 'in-process SDK handler + 2 loopback Botpress calls, p50 µs'],
+        align: ['l', 'r', 'r', 'r', 'r'],
+        rows: withCpu.map(([p, r]) => {
+          const c = r.cpu!.cases.agentMessage!
+          const sdk = r.cpu!.cases.sdkLoopback
+          return [p, ms(c.p50Us), ms(c.p99Us), `${num(c.perSecond.median)} [${num(c.perSecond.min)}–${num(c.perSecond.max)}]`, sdk ? ms(sdk.p50Us) : '']
+        }),
+      })
+    }
+  }
+  const all = tables(results)
+  const bundle = all.find((t) => t.title.startsWith('bundle and cold start'))
+  if (bundle) out.push(bundle)
+  const adds = all.find((t) => t.title.startsWith('what the bundle adds'))
+  if (adds) out.push(adds)
+  out.push(all[all.length - 1]!)
+  return out
+}
+
+const width = (s: string) => [...s].length
+
+export const renderText = (t: Table): string => {
+  const widths = t.headers.map((h, i) => Math.max(width(h), ...t.rows.map((r) => width(r[i] ?? ''))))
+  const pad = (s: string, i: number) => (t.align?.[i] === 'r' ? ' '.repeat(widths[i]! - width(s)) + s : s + ' '.repeat(widths[i]! - width(s)))
+  const line = (cells: string[]) => cells.map((c, i) => pad(c, i)).join('  ')
+  return [t.title, line(t.headers), widths.map((w) => '─'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n')
+}
+
+export const renderMarkdown = (t: Table): string => {
+  const sep = t.headers.map((_, i) => (t.align?.[i] === 'r' ? '---:' : '---'))
+  const row = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`
+  return [`**${t.title}**`, '', row(t.headers), row(sep), ...t.rows.map(row)].join('\n')
+}

@@ -1,0 +1,144 @@
+/**
+ * The providers the bench runs: one row each. A provider runs when its test double (`fake`, implementing
+ * test/conformance/fake.ts's FakeProvider) exists and its adapter is available in src/providers; otherwise it is
+ * skipped with a printed note. Adding a provider = adding a row (and, if the provider's API forces more sequential
+ * requests than one per operation, saying so in `providerFloor`, with the reason).
+ */
+
+/** The operations of the round-trip and latency benches, in the order one session plays them. */
+export const OPS = [
+  'createUser',
+  'startHitl',
+  'user.text',
+  'user.image',
+  'user.audio',
+  'user.video',
+  'user.file',
+  'user.bloc',
+  'agent.assign',
+  'agent.text',
+  'agent.image',
+  'agent.newAgent',
+  'stopHitl',
+  'agent.close',
+] as const
+export type Op = (typeof OPS)[number]
+
+export type OpInfo = {
+  label: string
+  /**
+   * The floor: round trips no implementation can avoid, sequentially (Botpress, then provider). Botpress floors
+   * follow from the data each operation must read or write; provider floors default to one request per user → agent
+   * message (per item for a bloc sent in order) and one per action, overridable per scenario.
+   */
+  floor: { botpress: number; provider: number }
+  why: string
+}
+
+export const OP_INFO: Record<Op, OpInfo> = {
+  createUser: {
+    label: 'createUser',
+    floor: { botpress: 1, provider: 1 },
+    why: 'create the provider contact, then the Botpress user tagged with its id',
+  },
+  startHitl: {
+    label: 'startHitl (4-message history)',
+    floor: { botpress: 2, provider: 1 },
+    why: "read the user (its contact id) and create the conversation in parallel, open the ticket, tag the conversation with the ticket id",
+  },
+  'user.text': { label: 'user→agent text', floor: { botpress: 0, provider: 1 }, why: 'one provider post' },
+  'user.image': { label: 'user→agent image', floor: { botpress: 0, provider: 1 }, why: 'one provider post' },
+  'user.audio': { label: 'user→agent audio', floor: { botpress: 0, provider: 1 }, why: 'one provider post' },
+  'user.video': { label: 'user→agent video', floor: { botpress: 0, provider: 1 }, why: 'one provider post' },
+  'user.file': { label: 'user→agent file', floor: { botpress: 0, provider: 1 }, why: 'one provider post' },
+  'user.bloc': {
+    label: 'user→agent bloc (3 items)',
+    floor: { botpress: 0, provider: 3 },
+    why: 'one post per item, in order (1 for a provider that takes a whole bloc)',
+  },
+  'agent.assign': {
+    label: 'assignment webhook (agent first seen)',
+    floor: { botpress: 3, provider: 0 },
+    why: 'find the session, create the agent user, emit hitlAssigned with its id (tagging the conversation in parallel)',
+  },
+  'agent.text': {
+    label: 'agent→user text webhook (agent known)',
+    floor: { botpress: 2, provider: 0 },
+    why: 'find the session, create the message',
+  },
+  'agent.image': {
+    label: 'agent→user image webhook (agent known)',
+    floor: { botpress: 2, provider: 0 },
+    why: 'find the session, create the message (no extra trip per attachment)',
+  },
+  'agent.newAgent': {
+    label: 'agent→user text webhook (agent first seen)',
+    floor: { botpress: 3, provider: 0 },
+    why: 'find the session, create the agent user, create the message',
+  },
+  stopHitl: {
+    label: 'stopHitl',
+    floor: { botpress: 2, provider: 1 },
+    why: 'read the conversation (ticket id), close the ticket, mark the conversation closed',
+  },
+  'agent.close': {
+    label: 'close webhook (hitlStopped)',
+    floor: { botpress: 2, provider: 0 },
+    why: 'find the session, emit hitlStopped (tagging the conversation closed in parallel)',
+  },
+}
+
+export type Scenario = {
+  provider: string
+  /** The provider's test double, relative to the project root. */
+  fake: string
+  /** Sequential provider requests the provider's API forces beyond the defaults of OP_INFO, with the reason. */
+  providerFloor?: Partial<Record<Op, { provider: number; why: string }>>
+  /** Whether the adapter takes a whole bloc in one request (then the bloc floor is 1). */
+  acceptsBloc?: boolean
+  /** Why startHitl's request count may grow with the history (printed with the transcript target). */
+  transcriptNote?: string
+}
+
+const upload = (why: string) =>
+  Object.fromEntries((['user.image', 'user.audio', 'user.video', 'user.file'] as const).map((op) => [op, { provider: 3, why }])) as Scenario['providerFloor']
+
+export const SCENARIOS: Scenario[] = [
+  { provider: 'http', fake: 'test/providers/http/fake.ts' },
+  {
+    provider: 'intercom',
+    fake: 'test/providers/intercom/fake.ts',
+    providerFloor: {
+      startHitl: { provider: 2, why: "Intercom's create-conversation takes no title: a second request sets it" },
+      'agent.assign': { provider: 1, why: 'the assignment webhook names the admin by id only: one lookup for the name' },
+    },
+    transcriptNote: 'the adapter cuts the opening text into 5,000-character parts (src/providers/intercom/split.ts); Intercom documents no maximum',
+  },
+  {
+    provider: 'livechat',
+    fake: 'test/providers/livechat/fake.ts',
+    providerFloor: {
+      ...upload('a LiveChat file event must point to its CDN: download, upload_file, send_event'),
+      'user.bloc': { provider: 5, why: 'text, then the image (download, upload_file, send_event), then text' },
+      'agent.newAgent': { provider: 1, why: 'the webhook names the agent by id only: one lookup for the name' },
+    },
+  },
+  {
+    provider: 'hubspot',
+    fake: 'test/providers/hubspot/fake.ts',
+    providerFloor: {
+      ...upload('a HubSpot attachment is a Files API id: download, upload, post'),
+      'user.bloc': { provider: 5, why: 'text, then the image (download, upload, post), then text' },
+      'agent.assign': { provider: 1, why: 'the webhook names the actor by id only: one lookup for the name' },
+      'agent.newAgent': { provider: 1, why: 'the webhook names the actor by id only: one lookup for the name' },
+    },
+    transcriptNote: 'the adapter cuts texts into 4,000-character messages (MAX_TEXT in src/providers/hubspot/adapter.ts); HubSpot documents no custom-channel limit',
+  },
+]
+
+export const floorOf = (scenario: Scenario, op: Op): { botpress: number; provider: number; total: number } => {
+  const base = OP_INFO[op].floor
+  let provider = scenario.providerFloor?.[op]?.provider ?? base.provider
+  if (op === 'user.bloc' && scenario.acceptsBloc && !scenario.providerFloor?.[op]) provider = 1
+  return { botpress: base.botpress, provider, total: base.botpress + provider }
+}
