@@ -49,6 +49,20 @@ const HITL_CHANNEL = 'hitl'
 
 type Tags = Record<string, string>
 
+/**
+ * Session and contact data read recently on this instance. Botpress states stay the truth (another instance may have
+ * written since), so entries live a few minutes and adapters treat what they hold as possibly stale: a refused token
+ * is renewed and saved, which refreshes the entry. Saves one Botpress round trip per message on warm instances.
+ */
+const stateCache = new Map<string, { payload: Record<string, any>; at: number }>()
+const STATE_CACHE_TTL_MS = 5 * 60_000
+const STATE_CACHE_MAX = 2000
+const cacheState = (key: string, payload: Record<string, any>) => {
+  stateCache.delete(key)
+  if (stateCache.size >= STATE_CACHE_MAX) stateCache.delete(stateCache.keys().next().value!)
+  stateCache.set(key, { payload, at: Date.now() })
+}
+
 /** Agents already known to Botpress, by provider and agent id: saves a round trip per webhook on warm instances. */
 const agentCache = new Map<string, { id: string; name?: string; pictureUrl?: string }>()
 const AGENT_CACHE_MAX = 1000
@@ -87,17 +101,24 @@ export class Engine {
   // ─── states ────────────────────────────────────────────────────────────────
 
   private async readState(type: 'user' | 'conversation', id: string, name: string): Promise<Record<string, any>> {
+    const key = `${this.ctx.botId}:${type}:${id}:${name}`
+    const cached = stateCache.get(key)
+    if (cached && Date.now() - cached.at < STATE_CACHE_TTL_MS) return cached.payload
+    let payload: Record<string, any>
     try {
       const { state } = await this.client.getState({ type, id, name })
-      return (state.payload ?? {}) as Record<string, any>
+      payload = (state.payload ?? {}) as Record<string, any>
     } catch (error) {
-      if (isApiError(error) && error.code === 404) return {}
-      throw error
+      if (!(isApiError(error) && error.code === 404)) throw error
+      payload = {}
     }
+    cacheState(key, payload)
+    return payload
   }
 
   private async writeState(type: 'user' | 'conversation', id: string, name: string, payload: Record<string, unknown>) {
     await this.client.setState({ type, id, name, payload })
+    cacheState(`${this.ctx.botId}:${type}:${id}:${name}`, payload)
   }
 
   private contactRef(contactId: string, botpressUserId: string): ContactRef {
@@ -397,9 +418,8 @@ export class Engine {
       }
       case 'agentAssigned': {
         if (conversation.tags.agentId === event.agent.id) return false
-        const agent = await this.upsertAgent(event.agent)
         // The event is the commit point: a redelivery after a failure further down finds it and does not repeat it.
-        const last = await this.lastEvent('hitlAssigned', conversation.id)
+        const [agent, last] = await Promise.all([this.upsertAgent(event.agent), this.lastEvent('hitlAssigned', conversation.id)])
         const emitted = last?.payload?.userId !== agent.id
         if (emitted) {
           await this.client.createEvent({
@@ -528,8 +548,11 @@ const remember = (key: string, user: { id: string; name?: string; pictureUrl?: s
   return entry
 }
 
-/** Forget cached agents (tests). */
-export const resetAgentCache = () => agentCache.clear()
+/** Forget cached agents and states (tests). */
+export const resetAgentCache = () => {
+  agentCache.clear()
+  stateCache.clear()
+}
 
 const isEmpty = (m: OutboundMessage) =>
   (m.type === 'text' && !m.text.trim()) || (m.type === 'markdown' && !m.markdown.trim())
