@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { isApiError, type Client, type Conversation, type User } from '@botpress/client'
-import { BadRequestError, errorMessage, HitlError } from './errors'
+import { BadRequestError, errorMessage, HitlError, ProviderError } from './errors'
 import type { ActiveProvider } from './provider'
 import { withKeyLock } from './lock'
 import { buildTranscript, toOutbound, type HistoryMessage } from './transcript'
@@ -359,7 +359,8 @@ export class Engine {
       for (const event of parsed.events) if (await this.apply(event)) applied++
     } catch (error) {
       if (error instanceof BadRequestError) return json(400, { error: error.reason })
-      if (isApiError(error) && error.code >= 400 && error.code < 500 && error.code !== 429) {
+      const fromBotpress = isApiError(error) && !(error instanceof ProviderError) && error.type !== 'Runtime'
+      if (fromBotpress && error.code >= 400 && error.code < 500 && error.code !== 429) {
         // Botpress refused what the event asks for (too large, invalid): a redelivery would fail the same way.
         log.error(`webhook refused by Botpress, not retryable: ${errorMessage(error)}`)
         return json(400, { error: `the event could not be applied: ${errorMessage(error)}` })

@@ -67,6 +67,18 @@ export const defaultHttpSettings: HttpSettings = {
   timeoutMs: 15_000,
 }
 
+const envNumber = (name: string, fallback: number) => {
+  const value = Number(process.env[name])
+  return process.env[name] !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback
+}
+
+/** The defaults, tunable per installation (or test) with HITL_HTTP_TIMEOUT_MS and HITL_HTTP_RETRIES. */
+export const httpSettingsFromEnv = (): HttpSettings => ({
+  ...defaultHttpSettings,
+  retries: envNumber('HITL_HTTP_RETRIES', defaultHttpSettings.retries),
+  timeoutMs: envNumber('HITL_HTTP_TIMEOUT_MS', defaultHttpSettings.timeoutMs),
+})
+
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'])
 /** Errors that mean the request never reached the provider, so repeating it cannot duplicate anything. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'])

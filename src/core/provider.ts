@@ -5,7 +5,7 @@
 import type * as sdk from '@botpress/sdk'
 import { providers, type ProviderName } from '../providers'
 import { ConfigurationError } from './errors'
-import { createHttpClientFactory, defaultHttpSettings, type HttpSettings } from './http'
+import { createHttpClientFactory, httpSettingsFromEnv, type HttpSettings } from './http'
 import { createLogger, Redactor, type LogSink, type Logger } from './log'
 import type { Data, ProviderAdapter, ProviderDefinition, ProviderStore } from './types'
 
@@ -72,7 +72,7 @@ export const resolveProvider = (deps: ResolveDeps, name: unknown = deps.configur
   const redactor = new Redactor(definition.secrets(section))
   const logger = createLogger(deps.logger, redactor)
   const adapter = definition.create(section, {
-    http: createHttpClientFactory(redactor, deps.http ?? defaultHttpSettings),
+    http: createHttpClientFactory(redactor, deps.http ?? httpSettingsFromEnv()),
     logger,
     store: deps.store(name),
     ctx: deps.ctx,

@@ -56,6 +56,8 @@ export interface FakeProvider {
   wrongLength?(req: WebhookRequest): WebhookRequest
   /** The same request signed at a time outside the provider's window (only where signatures carry a timestamp). */
   stale?(req: WebhookRequest): WebhookRequest
+  /** The authenticity proof travels inside the body (a shared secret), not in headers over it. */
+  proofInBody?: boolean
   /** Where webhooks go on the provider's side (paths the fuzzer targets), e.g. ['/message-from-agent']. */
   webhookPaths?: string[]
 }

@@ -38,6 +38,7 @@ describe.each(fakes.map((make) => [make().name, make] as const))('authenticity: 
     [
       'replayed onto another body',
       async () => {
+        if (fake.proofInBody) return undefined
         const original = await valid()
         const other = await fake.agentMessage(sessionId, alice, { type: 'text', text: 'a different message' })
         const proof = Object.fromEntries(Object.entries(original.headers).filter(([k]) => k.toLowerCase() !== 'content-type'))
@@ -49,7 +50,7 @@ describe.each(fakes.map((make) => [make().name, make] as const))('authenticity: 
   it.each(cases)('%s → 401, no Botpress call, no provider call', async (kind, build) => {
     const req = await build()
     if (!req) {
-      record(name, 'authenticity', kind, 'n/a (no timestamp in this provider\'s proof)')
+      record(name, 'authenticity', kind, kind === 'stale' ? 'n/a (the proof has no timestamp)' : 'n/a (the proof is inside the body)')
       return
     }
     const bp = rig.requestCount()

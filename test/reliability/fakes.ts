@@ -1,5 +1,7 @@
 /** Every provider's test double, for the cross-provider reliability suites. */
 import type { FakeProvider } from '../conformance/fake'
 import { HttpFake } from '../providers/http/fake'
+import { IntercomFake } from '../providers/intercom/fake'
+import { LivechatFake } from '../providers/livechat/fake'
 
-export const fakes: Array<() => FakeProvider> = [() => new HttpFake()]
+export const fakes: Array<() => FakeProvider> = [() => new HttpFake(), () => new IntercomFake(), () => new LivechatFake()]

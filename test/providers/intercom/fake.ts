@@ -322,6 +322,16 @@ export class IntercomFake implements FakeProvider {
     return { ...req, headers: { ...req.headers, 'x-hub-signature': sign(req.body, 'not-the-client-secret') } }
   }
 
+  readonly webhookPaths = ['/']
+
+  signed(body: string, opts?: { path?: string }): WebhookRequest {
+    return { method: 'POST', path: opts?.path ?? '/', query: '', headers: { 'content-type': 'application/json', 'x-hub-signature': sign(body) }, body }
+  }
+
+  wrongLength(req: WebhookRequest): WebhookRequest {
+    return { ...req, headers: { ...req.headers, 'x-hub-signature': `${req.headers['x-hub-signature']}0` } }
+  }
+
   // ─── the API ────────────────────────────────────────────────────────────────
 
   private conversationJson(c: Conversation) {

@@ -554,6 +554,19 @@ export class LivechatFake implements FakeProvider {
     return { ...req, body: JSON.stringify({ ...JSON.parse(req.body), secret_key: 'not-the-webhook-secret' }) }
   }
 
+  readonly webhookPaths = ['/']
+  /** LiveChat's only proof is `secret_key` inside the body: moving it onto another body is not a separate attack. */
+  readonly proofInBody = true
+
+  signed(body: string, opts?: { path?: string }): WebhookRequest {
+    return { method: 'POST', path: opts?.path ?? '/', query: '', headers: { 'content-type': 'application/json', 'user-agent': 'LiveChat-Webhooks' }, body }
+  }
+
+  wrongLength(req: WebhookRequest): WebhookRequest {
+    const body = JSON.parse(req.body)
+    return { ...req, body: JSON.stringify({ ...body, secret_key: `${body.secret_key}x` }) }
+  }
+
   // ─── request plumbing ────────────────────────────────────────────────────────
 
   private async track(request: Request, run: () => Response | Promise<Response>) {
