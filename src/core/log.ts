@@ -17,7 +17,10 @@ export type Logger = {
   redact(text: string): string
 }
 
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g
+// Bounded quantifiers: an unbounded local part made redaction quadratic on long text without "@".
+const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}/g
+/** Longer lines are cut before redaction: logs are for people, and a provider can send megabytes. */
+const MAX_LINE = 8_000
 const SECRET_PARAM = /([?&](?:hapikey|api_key|apikey|access_token|refresh_token|token|code|client_secret|secret_key|key)=)[^&#\s"']*/gi
 const BEARER = /(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g
 
@@ -40,6 +43,8 @@ export class Redactor {
     for (const secret of this.secrets) {
       if (out.includes(secret)) out = out.split(secret).join('[redacted]')
     }
+    // Cut after the secrets are gone (a secret across the cut would leave a readable piece), before the regexes.
+    if (out.length > MAX_LINE) out = `${out.slice(0, MAX_LINE)}… [${out.length - MAX_LINE} more characters]`
     return out.replace(SECRET_PARAM, '$1[redacted]').replace(BEARER, '$1 [redacted]').replace(EMAIL, '[email]')
   }
 }

@@ -18,3 +18,13 @@ describe('redaction', () => {
     expect(lines).toEqual(['failed with [redacted]'])
   })
 })
+
+describe('redaction cost', () => {
+  it('stays linear on long text without an @ (was quadratic)', () => {
+    const started = Date.now()
+    const out = new Redactor(['secret-value']).redact('secret-value ' + 'a'.repeat(100_000) + ' secret-value')
+    expect(Date.now() - started).toBeLessThan(200)
+    expect(out.length).toBeLessThan(8_100)
+    expect(out).not.toContain('secret-value')
+  })
+})
