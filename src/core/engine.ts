@@ -282,13 +282,14 @@ export class Engine {
     const author = await this.author(conversation, payload.userId)
     const message = toOutbound(props.type, payload)
     const parts: OutboundMessage[] = message.type === 'bloc' && !this.adapter.acceptsBloc ? message.items : [message]
-    for (const part of parts) {
+    for (const [index, part] of parts.entries()) {
       if (isEmpty(part)) continue
       const result = await this.adapter.sendMessage({
         session,
         author,
         message: part,
-        botpressMessageId: props.message.id,
+        // Each item of an expanded bloc has its own key, so providers' idempotency keys never merge two items.
+        botpressMessageId: parts.length > 1 ? `${props.message.id}:${index}` : props.message.id,
         additionalData: typeof payload.additionalData === 'string' ? payload.additionalData : undefined,
       })
       if (result.altId && result.altId !== conversation.tags.externalAltId) {

@@ -133,6 +133,7 @@ export type SendMessageInput = {
   /** Who wrote it: the end user (from `payload.userId`) or, when absent, the bot / HITL plugin itself. */
   author: { kind: 'user'; contact: ContactRef } | { kind: 'bot'; name: string }
   message: OutboundMessage
+  /** The Botpress message id; for the items of an expanded bloc, `<id>:<index>`. */
   botpressMessageId: string
   additionalData?: string
 }
