@@ -2,7 +2,7 @@
  * Renders Botpress messages as readable text. Used for the `messageHistory` transcript handed to every
  * adapter (built once, here) and for degrading message types a provider cannot carry natively.
  */
-import type { OutboundMessage, Transcript, TranscriptEntry } from './types'
+import type { HitlSessionExtras, OutboundMessage, Transcript, TranscriptEntry } from './types'
 
 type Payload = Record<string, any>
 
@@ -176,4 +176,25 @@ export const outboundToPayload = (message: OutboundMessage): { type: string; pay
     case 'bloc':
       return { type: 'bloc', payload: { items: message.items.map(outboundToPayload) } }
   }
+}
+
+/**
+ * What the agent reads first when a session opens: title (or the subject extra), description, the session details the
+ * provider does not apply natively, and the transcript. `routingApplied` says whether the provider already routed the
+ * session with `extras.routing` (then it is not repeated in the text).
+ */
+export const openingText = (
+  input: { title?: string; description?: string; extras: HitlSessionExtras; transcript: Transcript },
+  routingApplied: (routing: string) => boolean = () => false
+): string => {
+  const { extras } = input
+  const title = input.title ?? extras.subject
+  const head = [title, input.description].filter((s): s is string => !!s?.trim()).join('\n')
+  const details = [
+    extras.priority ? `Priority: ${extras.priority}` : undefined,
+    extras.routing && !routingApplied(extras.routing) ? `Routing: ${extras.routing}` : undefined,
+  ].filter(Boolean)
+  const transcript = input.transcript.text.trim() ? `Conversation with the bot so far:\n${input.transcript.text}` : undefined
+  const blocks = [head || 'Handed over by the bot: the user asked to talk to a person.', details.join('\n'), transcript]
+  return blocks.filter((b): b is string => !!b?.trim()).join('\n\n')
 }

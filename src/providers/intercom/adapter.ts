@@ -5,7 +5,7 @@
  */
 import { ConfigurationError, errorMessage, ProviderError } from '../../core/errors'
 import type { HttpClient } from '../../core/http'
-import { renderOutbound } from '../../core/transcript'
+import { renderOutbound, openingText as coreOpeningText } from '../../core/transcript'
 import type {
   Agent,
   ContactRef,
@@ -83,18 +83,8 @@ const piecesOf = (message: OutboundMessage): Piece[] => {
   }
 }
 
-export const openingText = (input: Pick<OpenSessionInput, 'title' | 'description' | 'extras' | 'transcript'>): string => {
-  const { extras } = input
-  const title = input.title ?? extras.subject
-  const head = [title, input.description].filter((s): s is string => !!s?.trim()).join('\n')
-  const details = [
-    extras.priority ? `Priority: ${extras.priority}` : undefined,
-    extras.routing && !isTeamId(extras.routing) ? `Routing: ${extras.routing}` : undefined,
-  ].filter(Boolean)
-  const transcript = input.transcript.text.trim() ? `Conversation with the bot so far:\n${input.transcript.text}` : undefined
-  const blocks = [head || 'Handed over by the bot: the user asked to talk to a person.', details.join('\n'), transcript]
-  return blocks.filter((b): b is string => !!b?.trim()).join('\n\n')
-}
+export const openingText = (input: Pick<OpenSessionInput, 'title' | 'description' | 'extras' | 'transcript'>): string =>
+  coreOpeningText(input, isTeamId)
 
 const isTeamId = (routing: string) => /^\d{1,18}$/.test(routing.trim())
 

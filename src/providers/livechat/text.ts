@@ -1,4 +1,5 @@
 /** Text helpers for LiveChat: the opening message, the 16 KB message limit, file names and media kinds. */
+import { openingText as coreOpeningText } from '../../core/transcript'
 import type { OpenSessionInput } from '../../core/types'
 
 /** LiveChat refuses message texts over 16 KB; keep a margin for prefixes such as "[Bot] " or "(2/3) ". */
@@ -33,19 +34,9 @@ const isGroupId = (routing: string | undefined) => !!routing && /^\d{1,9}$/.test
 export const groupFor = (routing: string | undefined, configured: number): number =>
   isGroupId(routing) ? Number(routing!.trim()) : configured
 
-/** What the agent reads first: title, description, session details and the transcript of the bot conversation. */
-export const openingText = (input: Pick<OpenSessionInput, 'title' | 'description' | 'extras' | 'transcript'>): string => {
-  const { extras } = input
-  const title = input.title ?? extras.subject
-  const head = [title, input.description].filter((s): s is string => !!s?.trim()).join('\n')
-  const details = [
-    extras.priority ? `Priority: ${extras.priority}` : undefined,
-    extras.routing && !isGroupId(extras.routing) ? `Routing: ${extras.routing}` : undefined,
-  ].filter(Boolean)
-  const transcript = input.transcript.text.trim() ? `Conversation with the bot so far:\n${input.transcript.text}` : undefined
-  const blocks = [head || 'Handed over by the bot: the user asked to talk to a person.', details.join('\n'), transcript]
-  return blocks.filter((b): b is string => !!b?.trim()).join('\n\n')
-}
+/** What the agent reads first (see core openingText); a numeric routing is applied as the group, not repeated. */
+export const openingText = (input: Pick<OpenSessionInput, 'title' | 'description' | 'extras' | 'transcript'>): string =>
+  coreOpeningText(input, isGroupId)
 
 /** Avatars in LiveChat user objects may lack a scheme (`cdn.livechatinc.com/avatars/1.png`). */
 export const normalizeAvatar = (avatar: string | undefined): string | undefined => {
