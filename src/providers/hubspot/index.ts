@@ -1,13 +1,15 @@
+/**
+ * HubSpot Help Desk through a custom channel (issue #5). See hub.md for the setup guide and adapter.ts for the flow.
+ */
 import { defineProvider } from '../../core/types'
+import { createHubspotAdapter } from './adapter'
 import { hubspotConfigSchema, type HubspotConfig } from './config'
 
 export default defineProvider<HubspotConfig>({
   name: 'hubspot',
   title: 'HubSpot',
   configSchema: hubspotConfigSchema,
-  available: false,
-  secrets: () => [],
-  create: () => {
-    throw new Error('HubSpot is not available yet')
-  },
+  available: true,
+  secrets: (config) => [config.developerApiKey, config.clientSecret, config.refreshToken],
+  create: (config, deps) => createHubspotAdapter(config, deps),
 })

@@ -1,0 +1,4 @@
+import { runConformance } from '../../conformance/suite'
+import { HubspotFake } from './fake'
+
+runConformance(() => new HubspotFake())

@@ -1,0 +1,91 @@
+/** Builds the HubSpot adapter directly (no Botpress): fast retries, an in-memory store, captured logs. */
+import { createHttpClientFactory, type HttpSettings } from '../../../src/core/http'
+import { createLogger, Redactor } from '../../../src/core/log'
+import type { ContactProfile, ContactRef, Data, ProviderStore, SessionRef, Transcript } from '../../../src/core/types'
+import { providers } from '../../../src/providers'
+import { resetAdapterMemory } from '../../../src/providers/hubspot/adapter'
+import { resetTokenInflight } from '../../../src/providers/hubspot/api'
+import { resetReadyInflight, timing } from '../../../src/providers/hubspot/channel'
+import type { HubspotConfig } from '../../../src/providers/hubspot/config'
+import { resetStateMemory } from '../../../src/providers/hubspot/state'
+import type { HubspotFake } from './fake'
+
+export const fast: HttpSettings = { retries: 2, backoffMs: 5, backoffLimitMs: 20, maxRetryAfterMs: 3_000, timeoutMs: 3_000 }
+
+export const WEBHOOK_ID = 'wh_hubspot_test'
+export const WEBHOOK_URL = `https://webhook.botpress.cloud/${WEBHOOK_ID}`
+
+export type MemoryStore = ProviderStore & { data: Data; reads: number }
+
+export const memoryStore = (initial: Data = {}): MemoryStore => {
+  const store = {
+    data: JSON.parse(JSON.stringify(initial)) as Data,
+    reads: 0,
+    get: async () => {
+      store.reads++
+      return JSON.parse(JSON.stringify(store.data)) as Data
+    },
+    set: async (data: Data) => {
+      store.data = JSON.parse(JSON.stringify(data)) as Data
+    },
+  }
+  return store
+}
+
+/** Forget everything the adapter keeps per process, and make polling instant. */
+export const resetProcess = () => {
+  resetStateMemory()
+  resetTokenInflight()
+  resetReadyInflight()
+  resetAdapterMemory()
+  timing.connectPollMs = [5, 5, 5, 5]
+  timing.readyPollMs = [5, 5]
+}
+
+export const makeAdapter = (
+  fake: HubspotFake,
+  opts: { config?: Partial<HubspotConfig>; store?: MemoryStore; settings?: HttpSettings; webhookId?: string } = {}
+) => {
+  const config: HubspotConfig = { ...fake.credentials, ...opts.config }
+  const logs: string[] = []
+  const redactor = new Redactor(providers.hubspot.secrets(config))
+  const line = (level: string) => (message: unknown) => logs.push(`${level}: ${String(message)}`)
+  const store = opts.store ?? memoryStore()
+  const adapter = providers.hubspot.create(config, {
+    http: createHttpClientFactory(redactor, opts.settings ?? fast),
+    logger: createLogger({ debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }, redactor),
+    store,
+    ctx: { botId: 'bot_1', integrationId: 'int_1', webhookId: opts.webhookId ?? WEBHOOK_ID },
+  })
+  return { adapter, store, logs, config }
+}
+
+export const contactRef = (id: string, profile: ContactProfile = {}, data: Data = {}): ContactRef => ({
+  id,
+  botpressUserId: 'user_01',
+  profile: async () => profile,
+  data: async () => data,
+  saveData: async () => {},
+})
+
+export const sessionRef = (id: string, opts: { altId?: string; contactId?: string; data?: Data } = {}): SessionRef => {
+  let data = opts.data ?? {}
+  return {
+    id,
+    altId: opts.altId,
+    botpressConversationId: 'conv_01',
+    contactId: opts.contactId,
+    data: async () => data,
+    saveData: async (d) => {
+      data = { ...data, ...d }
+    },
+  }
+}
+
+export const transcript = (text = ''): Transcript => ({ entries: [], text })
+
+/** Every secret of a configuration plus the tokens the fake issued: none may appear in `text`. */
+export const leakedSecrets = (fake: HubspotFake, text: string) =>
+  [fake.credentials.developerApiKey, fake.credentials.clientSecret, fake.credentials.refreshToken, ...fake.accessTokens.keys(), ...fake.refreshTokens].filter(
+    (s) => text.includes(s)
+  )
