@@ -2,23 +2,15 @@
 import type { Config } from 'jest'
 
 // got 14 and msw 2 pull in packages that ship only ES modules. Rather than pinning an old CommonJS got, jest
-// transforms node_modules with swc into CommonJS (cached after the first run), so the code under test is the same got
-// the bundle ships. Large CommonJS packages that need no transform are skipped for speed.
-const cjsPackages = ['@botpress', '@bpinternal', 'typescript', 'ajv', 'ajv-formats', 'yaml', 'axios', 'fast-check', 'esbuild', '@swc', 'lodash', 'playwright-core', 'zod']
+// compiles them (and our TypeScript) to CommonJS with esbuild (test/support/transform.cjs, cached after the first run),
+// so the code under test is the same got the bundle ships. Large CommonJS packages are not transformed, for speed.
+const cjsPackages = ['@botpress', '@bpinternal', 'typescript', 'ajv', 'ajv-formats', 'yaml', 'axios', 'fast-check', 'esbuild', 'lodash', 'playwright-core', 'zod']
 
 const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: {
-    '^.+\\.(t|j|mj)sx?$': [
-      '@swc/jest',
-      {
-        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-        module: { type: 'commonjs' },
-      },
-    ],
-  },
+  transform: { '^.+\\.(t|j|mj)sx?$': '<rootDir>/test/support/transform.cjs' },
   transformIgnorePatterns: [`/node_modules/(${cjsPackages.join('|')})/`, '\\.cjs$'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   setupFiles: ['<rootDir>/test/support/setup.ts'],

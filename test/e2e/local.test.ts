@@ -93,6 +93,41 @@ describe('end to end through the real bundle', () => {
     expect(desk.violations).toEqual([])
   })
 
+  it('100 webhooks in parallel over loopback against the real bundle: 0 errors, nothing lost; sequential sends keep their order', async () => {
+    const alice = { id: 'agent_alice', name: 'Alice' }
+    const { userId } = await driver.callAction('createUser', { name: 'Load Test' })
+    const sessions = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const { conversationId } = await driver.callAction('startHitl', { userId, messageHistory: [] })
+        return { conversationId, ticket: desk.tickets.find((t) => t.botpressConversationId === conversationId)! }
+      })
+    )
+    // Ten sessions in parallel, ten messages each: 100 concurrent deliveries through Botpress's webhook ingress.
+    const results = await Promise.all(
+      sessions.flatMap((s, si) =>
+        Array.from({ length: 10 }, (_, i) =>
+          new Promise((r) => setTimeout(r, i * 2)).then(() => desk.reply(s.ticket.id, alice, { type: 'text', payload: { text: `s${si}-m${i}` } }))
+        )
+      )
+    )
+    expect(results.filter((r) => r.status !== 200)).toEqual([])
+    sessions.forEach((s, si) => {
+      const texts = emulator.messagesOf(s.conversationId).filter((m) => m.userId !== emulator.botUserId).map((m) => (m.payload as any).text)
+      expect(texts.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `s${si}-m${i}`).sort())
+    })
+    // Order: each session's messages sent one after another (sessions still in parallel) arrive in that order.
+    await Promise.all(
+      sessions.map(async (s, si) => {
+        for (let i = 0; i < 5; i++) await desk.reply(s.ticket.id, alice, { type: 'text', payload: { text: `o${si}-${i}` } })
+      })
+    )
+    sessions.forEach((s, si) => {
+      const ordered = emulator.messagesOf(s.conversationId).map((m) => (m.payload as any).text).filter((t: string) => t?.startsWith('o'))
+      expect(ordered).toEqual(Array.from({ length: 5 }, (_, i) => `o${si}-${i}`))
+    })
+    expect(emulator.violations).toEqual([])
+  }, 60_000)
+
   it('npm start -- --once plays the scripted session and exits 0', () => {
     const run = spawnSync(process.execPath, ['.botpress/dev/start.cjs', '--once'], { cwd: root, encoding: 'utf8', timeout: 60_000 })
     if (run.status !== 0) throw new Error(`exit ${run.status}\n${run.stdout}\n${run.stderr}`)
