@@ -14,6 +14,7 @@ console.log(
   [
     table('authenticity', 'Authenticity (test/reliability/authenticity.test.ts)'),
     table('fuzz', 'Fuzzing (test/reliability/fuzz.test.ts)'),
+    table('secrets', 'Secrets (test/reliability/secrets.test.ts)'),
     table('provider faults', 'Provider faults, first provider request of each operation (test/reliability/provider-faults.test.ts)'),
   ].join('\n\n')
 )
