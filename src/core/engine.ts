@@ -166,7 +166,7 @@ export class Engine {
     const name = input.name?.trim() || 'Unknown User'
     const point = classifyContactPoint(input.email)
     const pictureUrl = input.pictureUrl?.trim() || undefined
-    const contact = await this.adapter.createContact({ name, ...point, rawEmail: input.email?.trim() || undefined, pictureUrl })
+    const contact = await this.adapter.createContact({ name, ...point, pictureUrl })
     const { user } = await this.client.getOrCreateUser({
       name,
       pictureUrl,

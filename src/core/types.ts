@@ -110,8 +110,6 @@ export type CreateContactInput = {
   email?: string
   /** Set when the `email` input held a phone number rather than an address. */
   phone?: string
-  /** The raw `email` input, for providers that must see exactly what the bot sent. */
-  rawEmail?: string
   pictureUrl?: string
 }
 
