@@ -38,7 +38,7 @@ const noData = { data: async () => ({}), saveData: async () => {} }
 
 it('plays a whole session with the real adapter, signed, without a single spec violation', async () => {
   await adapter.connect({ webhookUrl: receiver.url })
-  const { id: contactId } = await adapter.createContact({ name: 'Jane', rawEmail: 'jane@x.io', botpressUserId: 'bp_u1' })
+  const { id: contactId } = await adapter.createContact({ name: 'Jane', email: 'jane@x.io', botpressUserId: 'bp_u1' })
   const contact: ContactRef = { id: contactId, botpressUserId: 'bp_u1', profile: async () => ({}), ...noData }
   const { id: ticketId } = await adapter.openSession({
     botpressConversationId: 'bp_c1',
