@@ -5,7 +5,7 @@
  * and add only what is special to them.
  */
 import { providers } from '../../src/providers'
-import { startRig, type Rig } from '../support/rig'
+import { useFakeRig } from '../support/rig'
 import type { FakeAgent, FakeProvider } from './fake'
 
 const alice: FakeAgent = { id: 'agent-alice', name: 'Alice Agent', pictureUrl: 'https://example.com/alice.png' }
@@ -16,24 +16,7 @@ const IMG = 'https://example.com/cat.png'
 export const runConformance = (makeFake: () => FakeProvider) => {
   describe(`conformance: ${makeFake().name}`, () => {
     const fake = makeFake()
-    let rig: Rig
-
-    beforeAll(async () => {
-      await fake.start()
-      rig = await startRig(fake.configuration())
-    })
-    afterAll(async () => {
-      await rig?.close()
-      await fake.stop()
-    })
-    beforeEach(() => {
-      fake.reset()
-      rig.reset()
-    })
-    afterEach(() => {
-      expect(fake.violations()).toEqual([])
-      expect(rig.violations()).toEqual([])
-    })
+    const rig = useFakeRig(fake, { reset: true, strict: true })
 
     const openSession = async (history: unknown[] = []) => {
       const { userId } = await rig.driver.callAction('createUser', { name: 'Jane Doe', email: 'Jane.Doe@Example.com' })

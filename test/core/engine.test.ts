@@ -1,7 +1,7 @@
 /**
  * Core behaviour that does not depend on the provider, exercised with the generic HTTP provider and the agent desk.
  */
-import { startRig, type Rig } from '../support/rig'
+import { useFakeRig } from '../support/rig'
 import { HttpFake } from '../providers/http/fake'
 import { capturedLogs, clearLogs } from '../support/logs'
 
@@ -9,21 +9,8 @@ const alice = { id: 'agent-alice', name: 'Alice' }
 
 describe('engine', () => {
   const fake = new HttpFake()
-  let rig: Rig
-
-  beforeAll(async () => {
-    await fake.start()
-    rig = await startRig(fake.configuration())
-  })
-  afterAll(async () => {
-    await rig.close()
-    await fake.stop()
-  })
-  beforeEach(() => {
-    fake.reset()
-    rig.reset()
-    rig.driver.setConfiguration(fake.configuration())
-  })
+  const rig = useFakeRig(fake, { reset: true })
+  beforeEach(() => rig.driver.setConfiguration(fake.configuration()))
 
   const open = async () => {
     const { userId } = await rig.driver.callAction('createUser', { name: 'Jane', email: 'jane@example.com' })

@@ -5,7 +5,7 @@
  */
 import { http, HttpResponse } from 'msw'
 import type { SetupServer } from 'msw/node'
-import { startRig, type Rig } from '../support/rig'
+import { useFakeRig } from '../support/rig'
 import { capturedLogs, clearLogs } from '../support/logs'
 import type { FakeProvider } from '../conformance/fake'
 import { providers } from '../../src/providers'
@@ -17,16 +17,7 @@ const alice = { id: 'agent-alice', name: 'Alice' }
 
 describe.each(fakes.map((make) => [make().name, make] as const))('secrets: %s', (name, make) => {
   const fake: FakeProvider = make()
-  let rig: Rig
-
-  beforeAll(async () => {
-    await fake.start()
-    rig = await startRig(fake.configuration())
-  })
-  afterAll(async () => {
-    await rig.close()
-    await fake.stop()
-  })
+  const rig = useFakeRig(fake)
 
   it('no configured secret and no end-user e-mail in any log line or error message', async () => {
     clearLogs()

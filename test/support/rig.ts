@@ -65,3 +65,42 @@ export const startRig = async (configuration: Record<string, unknown>) => {
     },
   }
 }
+
+/**
+ * The usual setup around a provider fake: start it and a rig before the tests, stop both after; with `reset`, forget
+ * everything between tests; with `strict`, fail a test that made a request the vendor's spec or Botpress's rejects.
+ * Returns the rig (usable once the tests run).
+ */
+export const useFakeRig = (
+  fake: { start(): Promise<void>; stop(): Promise<void>; reset(): void; configuration(): Record<string, unknown>; violations(): string[] },
+  options: { reset?: boolean; strict?: boolean; before?: (rig: Rig) => Promise<void> | void } = {}
+): Rig => {
+  let current: Rig | undefined
+  beforeAll(async () => {
+    await fake.start()
+    current = await startRig(fake.configuration())
+    await options.before?.(current)
+  })
+  afterAll(async () => {
+    await current?.close()
+    await fake.stop()
+  })
+  if (options.reset) {
+    beforeEach(() => {
+      fake.reset()
+      current!.reset()
+    })
+  }
+  if (options.strict) {
+    afterEach(() => {
+      expect(fake.violations()).toEqual([])
+      expect(current!.violations()).toEqual([])
+    })
+  }
+  return new Proxy({} as Rig, {
+    get: (_, key) => {
+      if (!current) throw new Error('the rig starts in beforeAll: use it inside tests or hooks')
+      return (current as any)[key]
+    },
+  })
+}

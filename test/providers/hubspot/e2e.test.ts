@@ -3,30 +3,18 @@
  * cover because it is HubSpot's own — batched app webhooks with a bad event, v1-only and stale deliveries, the echo
  * of our own close, agent attachments and inline images, assignment by bare user id.
  */
-import { startRig, type Rig } from '../../support/rig'
+import { useFakeRig } from '../../support/rig'
 import { HubspotFake } from './fake'
 import { resetProcess } from './harness'
 
 const fake = new HubspotFake()
-let rig: Rig
-
-beforeAll(async () => {
-  await fake.start()
-  resetProcess()
-  rig = await startRig(fake.configuration())
-  await rig.driver.register()
-})
-afterAll(async () => {
-  await rig?.close()
-  await fake.stop()
-})
-beforeEach(() => {
-  fake.reset()
-  rig.reset()
-})
-afterEach(() => {
-  expect(fake.violations()).toEqual([])
-  expect(rig.violations()).toEqual([])
+const rig = useFakeRig(fake, {
+  reset: true,
+  strict: true,
+  before: async (started) => {
+    resetProcess()
+    await started.driver.register()
+  },
 })
 
 const alice = { id: 'agent-alice', name: 'Alice Agent', pictureUrl: 'https://example.com/alice.png' }

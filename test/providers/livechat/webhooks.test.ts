@@ -4,28 +4,11 @@
  */
 import type { WebhookRequest } from '../../../src/core/types'
 import { parseWebhookBody, verifySecret } from '../../../src/providers/livechat/webhook'
-import { startRig, type Rig } from '../../support/rig'
+import { useFakeRig } from '../../support/rig'
 import { LivechatFake, ORG_ID, WEBHOOK_SECRET } from './fake'
 
 const fake = new LivechatFake()
-let rig: Rig
-
-beforeAll(async () => {
-  await fake.start()
-  rig = await startRig(fake.configuration())
-})
-afterAll(async () => {
-  await rig?.close()
-  await fake.stop()
-})
-beforeEach(() => {
-  fake.reset()
-  rig.reset()
-})
-afterEach(() => {
-  expect(fake.violations()).toEqual([])
-  expect(rig.violations()).toEqual([])
-})
+const rig = useFakeRig(fake, { reset: true, strict: true })
 
 const alice = { id: 'alice@example.com', name: 'Alice Agent', pictureUrl: 'https://cdn.livechat-files.com/api/file/avatar-alice.png' }
 
