@@ -384,6 +384,10 @@ export class Engine {
 
   private async applyNow(event: InboundEvent): Promise<boolean> {
     const log = this.active.logger
+    // An agent id becomes a user tag: one Botpress cannot store is malformed input, refused before any Botpress call.
+    if (event.kind !== 'sessionClosed' && (!event.agent.id || event.agent.id.length > MAX_TAG)) {
+      throw new BadRequestError(`the agent id must be 1 to ${MAX_TAG} characters`)
+    }
     const conversation = await this.findConversation(event.session)
     if (!conversation) {
       if (event.kind !== 'sessionClosed' && (await this.sessionBeingOpened())) {

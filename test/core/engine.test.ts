@@ -170,6 +170,16 @@ describe('engine', () => {
     expect(rig.messagesOf(conversationId).filter((m) => m.userId !== rig.botUserId).map((m) => m.payload.text)).toEqual(['one', 'two'])
   })
 
+  it('an agent id Botpress cannot store as a tag is refused (400) before any Botpress call', async () => {
+    const { sessionId } = await open()
+    const body = JSON.parse((await fake.agentMessage(sessionId, alice, { type: 'text', text: 'hi' })).body)
+    const before = rig.requestCount()
+    const res = await rig.webhook((fake as any).request('/message-from-agent', { ...body, remoteUserId: 'x'.repeat(501) }))
+    expect(res.status).toBe(400)
+    expect(String(res.body)).toMatch(/agent id|remoteUserId/)
+    expect(rig.requestCount()).toBe(before)
+  })
+
   it('secrets never reach a log line or an error message', async () => {
     clearLogs()
     const secret = (fake.configuration().http as { webhookSecret: string }).webhookSecret
