@@ -141,7 +141,7 @@ export type SendMessageResult = { id?: string; altId?: string }
 export type ConnectInput = { webhookUrl: string }
 
 export interface ProviderAdapter {
-  /** Provider's display name, used in errors shown to the bot builder ("Intercom answered 503 …"). */
+  /** Provider's display name, used in errors shown to the bot builder ("Acme Desk answered 503 …"). */
   readonly title: string
   /** Receives whole bloc messages instead of item by item. */
   readonly acceptsBloc?: boolean

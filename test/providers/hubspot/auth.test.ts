@@ -7,18 +7,10 @@
 import { ProviderError } from '../../../src/core/errors'
 import { Redactor } from '../../../src/core/log'
 import { resetStateMemory } from '../../../src/providers/hubspot/state'
-import { HubspotFake } from './fake'
-import { contactRef, leakedSecrets, makeAdapter, memoryStore, resetProcess, sessionRef, WEBHOOK_URL } from './harness'
 
-const fake = new HubspotFake()
+import { contactRef, leakedSecrets, makeAdapter, memoryStore, resetProcess, sessionRef, WEBHOOK_URL, useHubspotFake } from './harness'
 
-beforeAll(() => fake.start())
-afterAll(() => fake.stop())
-beforeEach(() => {
-  fake.resetAll()
-  resetProcess()
-})
-afterEach(() => expect(fake.violations()).toEqual([]))
+const fake = useHubspotFake()
 
 /** A cheap authenticated call: close an unknown thread (404 is an answer). */
 const touch = (adapter: ReturnType<typeof makeAdapter>['adapter'], thread = '7000000001') => adapter.closeSession(sessionRef('bp-x', { altId: thread }))

@@ -6,18 +6,10 @@
 import { ConfigurationError, ProviderError } from '../../../src/core/errors'
 import { CAPABILITIES, timing } from '../../../src/providers/hubspot/channel'
 import { resetStateMemory } from '../../../src/providers/hubspot/state'
-import { CREDENTIALS, HubspotFake } from './fake'
-import { contactRef, makeAdapter, memoryStore, resetProcess, transcript, WEBHOOK_ID, WEBHOOK_URL } from './harness'
+import { CREDENTIALS } from './fake'
+import { contactRef, makeAdapter, memoryStore, resetProcess, transcript, WEBHOOK_ID, WEBHOOK_URL, useHubspotFake } from './harness'
 
-const fake = new HubspotFake()
-
-beforeAll(() => fake.start())
-afterAll(() => fake.stop())
-beforeEach(() => {
-  fake.resetAll()
-  resetProcess()
-})
-afterEach(() => expect(fake.violations()).toEqual([]))
+const fake = useHubspotFake()
 
 const activeChannels = () => [...fake.channels.values()].filter((c) => !c.archived)
 const activeAccounts = () => [...fake.accounts.values()].filter((a) => !a.archived)

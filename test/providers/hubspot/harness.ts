@@ -8,7 +8,7 @@ import { resetTokenInflight } from '../../../src/providers/hubspot/api'
 import { resetReadyInflight, timing } from '../../../src/providers/hubspot/channel'
 import type { HubspotConfig } from '../../../src/providers/hubspot/config'
 import { resetStateMemory } from '../../../src/providers/hubspot/state'
-import type { HubspotFake } from './fake'
+import { HubspotFake } from './fake'
 
 export const fast: HttpSettings = { retries: 2, backoffMs: 5, backoffLimitMs: 20, maxRetryAfterMs: 3_000, timeoutMs: 3_000 }
 
@@ -89,3 +89,16 @@ export const leakedSecrets = (fake: HubspotFake, text: string) =>
   [fake.credentials.developerApiKey, fake.credentials.clientSecret, fake.credentials.refreshToken, ...fake.accessTokens.keys(), ...fake.refreshTokens].filter(
     (s) => text.includes(s)
   )
+
+/** A started HubSpot fake, reset (with the adapter's process memory) before each test and checked for contract violations after. */
+export const useHubspotFake = (): HubspotFake => {
+  const fake = new HubspotFake()
+  beforeAll(() => fake.start())
+  afterAll(() => fake.stop())
+  beforeEach(() => {
+    fake.resetAll()
+    resetProcess()
+  })
+  afterEach(() => expect(fake.violations()).toEqual([]))
+  return fake
+}

@@ -6,18 +6,10 @@
 import { HitlError } from '../../../src/core/errors'
 import type { Data, OutboundMessage } from '../../../src/core/types'
 import { MAX_TEXT, resetAdapterMemory } from '../../../src/providers/hubspot/adapter'
-import { HubspotFake } from './fake'
-import { contactRef, makeAdapter, resetProcess, sessionRef, transcript, WEBHOOK_URL } from './harness'
 
-const fake = new HubspotFake()
+import { contactRef, makeAdapter, resetProcess, sessionRef, transcript, WEBHOOK_URL, useHubspotFake } from './harness'
 
-beforeAll(() => fake.start())
-afterAll(() => fake.stop())
-beforeEach(() => {
-  fake.resetAll()
-  resetProcess()
-})
-afterEach(() => expect(fake.violations()).toEqual([]))
+const fake = useHubspotFake()
 
 const connected = async () => {
   const made = makeAdapter(fake)

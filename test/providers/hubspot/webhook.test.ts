@@ -6,8 +6,8 @@ import { BadRequestError } from '../../../src/core/errors'
 import type { WebhookRequest } from '../../../src/core/types'
 import { candidateUris, signedUri, signV1, signV2, signV3, verifySignature } from '../../../src/providers/hubspot/signature'
 import { resetStateMemory } from '../../../src/providers/hubspot/state'
-import { HubspotFake, v1Signature, v3Signature } from './fake'
-import { makeAdapter, memoryStore, resetProcess, WEBHOOK_ID, WEBHOOK_URL } from './harness'
+import { v1Signature, v3Signature } from './fake'
+import { makeAdapter, memoryStore, WEBHOOK_ID, WEBHOOK_URL, useHubspotFake } from './harness'
 
 describe('signature algorithms (HubSpot test vectors)', () => {
   const secret = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy'
@@ -112,14 +112,7 @@ describe('verifySignature', () => {
 })
 
 describe('the adapter', () => {
-  const fake = new HubspotFake()
-  beforeAll(() => fake.start())
-  afterAll(() => fake.stop())
-  beforeEach(() => {
-    fake.resetAll()
-    resetProcess()
-  })
-  afterEach(() => expect(fake.violations()).toEqual([]))
+  const fake = useHubspotFake()
 
   const connected = async () => {
     const made = makeAdapter(fake)
