@@ -59,7 +59,7 @@ export const runConformance = (makeFake: () => FakeProvider) => {
       const contact = fake.contacts().find((c) => c.id === user.tags.externalId)
       expect(contact).toBeDefined()
       expect(contact!.name).toBe('Jane Doe')
-      if (contact!.email !== undefined) expect(contact!.email).toBe('jane.doe@example.com')
+      expect(contact!.email).toBe('jane.doe@example.com')
     })
 
     it('createUser never hands the plugin placeholder address to the provider', async () => {
