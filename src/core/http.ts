@@ -42,8 +42,23 @@ export type HttpClientOptions = {
   headers?: Record<string, string>
   /** Pulls the provider's own error text out of an error response body, to make errors clear. */
   describeError?: (body: unknown, status: number) => string | undefined
-  /** Extra secrets (tokens obtained at run time) to redact from errors. */
+  /** Extra secrets (tokens obtained at run time) to redact from errors. Prefer `deps.secrets.add` (logs redact them too). */
   secrets?: () => Array<string | undefined>
+  /**
+   * Reads the provider's rate-limit answer (its 429, or whatever status it uses): when the limit resets, or that it
+   * will not reset soon. The core does the waiting. Absent or returning undefined: only `Retry-After` is honoured.
+   */
+  rateLimit?: (answer: { status: number; headers: Record<string, string | string[] | undefined>; body: unknown }) => RateLimitInfo | undefined
+}
+
+/** What a provider's rate-limit answer says. */
+export type RateLimitInfo = {
+  /** When the window clears, as epoch milliseconds. */
+  resetAt?: number
+  /** The quota will not clear within any reasonable wait (a daily limit): fail fast, do not retry. */
+  exhausted?: boolean
+  /** The limit's name as the provider gives it, for the error ("TEN_SECONDLY_ROLLING", "X-RateLimit"). */
+  limit?: string
 }
 
 export type HttpClientFactory = (options: HttpClientOptions) => HttpClient

@@ -24,14 +24,30 @@ const MAX_LINE = 8_000
 const SECRET_PARAM = /([?&](?:hapikey|api_key|apikey|access_token|refresh_token|token|code|client_secret|secret_key|key)=)[^&#\s"']*/gi
 const BEARER = /(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g
 
+const isSecret = (s: unknown): s is string => typeof s === 'string' && s.length >= 4
+// Longest first, so that a secret containing another is replaced whole.
+const sortLongestFirst = (list: string[]) => [...new Set(list)].sort((a, b) => b.length - a.length)
+
 export class Redactor {
-  private readonly secrets: string[]
+  private readonly configured: string[]
+  private learnt: string[] = []
+  private secrets: string[]
 
   constructor(secrets: Array<string | undefined | null> = []) {
-    // Longest first, so that a secret containing another is replaced whole.
-    this.secrets = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4))].sort(
-      (a, b) => b.length - a.length
-    )
+    this.configured = [...new Set(secrets.filter(isSecret))]
+    this.secrets = sortLongestFirst(this.configured)
+  }
+
+  /**
+   * Secrets learnt at run time (access tokens, refresh tokens, customer tokens): from now on redacted everywhere this
+   * redactor serves (logs and provider errors), exactly like the configured ones. Bounded: a long-lived instance that
+   * keeps learning tokens forgets the oldest learnt ones first (they expired long before); configured ones stay.
+   */
+  add(more: Array<string | undefined | null>): void {
+    const fresh = more.filter((s): s is string => isSecret(s) && !this.secrets.includes(s))
+    if (!fresh.length) return
+    this.learnt = [...fresh, ...this.learnt].slice(0, 500)
+    this.secrets = sortLongestFirst([...this.configured, ...this.learnt])
   }
 
   with(more: Array<string | undefined | null>): Redactor {

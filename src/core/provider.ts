@@ -6,6 +6,7 @@ import type * as sdk from '@botpress/sdk'
 import { providers, type ProviderName } from '../providers'
 import { ConfigurationError } from './errors'
 import { createHttpClientFactory, httpSettingsFromEnv, type HttpSettings } from './http'
+import { fetchMedia } from './media'
 import { createLogger, Redactor, type LogSink, type Logger } from './log'
 import type { Data, ProviderAdapter, ProviderDefinition, ProviderStore } from './types'
 
@@ -73,6 +74,8 @@ export const resolveProvider = (deps: ResolveDeps, name: unknown = deps.configur
   const logger = createLogger(deps.logger, redactor)
   const adapter = definition.create(section, {
     http: createHttpClientFactory(redactor, deps.http ?? httpSettingsFromEnv()),
+    media: fetchMedia,
+    secrets: { add: (...values) => redactor.add(values) },
     logger,
     store: deps.store(name),
     ctx: deps.ctx,

@@ -5,6 +5,7 @@
 import type * as sdk from '@botpress/sdk'
 import type { HttpClientFactory } from './http'
 import type { Logger } from './log'
+import type { MediaFetcher } from './media'
 
 /** A message from the end user (or the bot) to the agent, normalized. Bloc items arrive one by one unless the adapter opts in. */
 export type OutboundMessage =
@@ -169,6 +170,10 @@ export type ProviderStore = {
 
 export type ProviderDeps = {
   http: HttpClientFactory
+  /** The only way to download a URL the adapter did not build (see core/media.ts). */
+  media: MediaFetcher
+  /** Registers secrets obtained at run time (tokens): logs and errors redact them from then on. */
+  secrets: { add(...values: Array<string | undefined>): void }
   logger: Logger
   store: ProviderStore
   ctx: { botId: string; integrationId: string; webhookId: string }

@@ -2,6 +2,7 @@
  * The integration's real `http` provider adapter against the desk, signed both ways: every request it sends must
  * pass the desk's spec checks, and every webhook the desk sends must pass the adapter's verification and parsing.
  */
+import { fetchMedia } from '../../src/core/media'
 import { startAgentDesk, type AgentDesk } from '../../dev/agent-desk'
 import { createHttpClientFactory } from '../../src/core/http'
 import { createLogger, Redactor } from '../../src/core/log'
@@ -23,6 +24,8 @@ beforeAll(async () => {
     { endpointBaseUrl: desk.url, webhookSecret: SECRET },
     {
       http: createHttpClientFactory(new Redactor([SECRET]), settings),
+      media: fetchMedia,
+      secrets: { add: () => {} },
       logger: createLogger(silent, new Redactor([SECRET])),
       store: { get: async () => ({}), set: async () => {} },
       ctx: { botId: 'b', integrationId: 'i', webhookId: 'w' },

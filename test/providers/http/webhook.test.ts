@@ -1,3 +1,4 @@
+import { fetchMedia } from '../../../src/core/media'
 import { providers } from '../../../src/providers'
 import { BadRequestError } from '../../../src/core/errors'
 import { createHttpClientFactory } from '../../../src/core/http'
@@ -12,6 +13,8 @@ const adapter = (webhookSecret: string | undefined = SECRET) =>
     { endpointBaseUrl: 'http://127.0.0.1:9', webhookSecret },
     {
       http: createHttpClientFactory(new Redactor([SECRET])),
+      media: fetchMedia,
+      secrets: { add: () => {} },
       logger: createLogger(silent, new Redactor([SECRET])),
       store: { get: async () => ({}), set: async () => {} },
       ctx: { botId: 'b', integrationId: 'i', webhookId: 'w' },

@@ -1,4 +1,5 @@
 /** Builds the HubSpot adapter directly (no Botpress): fast retries, an in-memory store, captured logs. */
+import { fetchMedia } from '../../../src/core/media'
 import { createHttpClientFactory, type HttpSettings } from '../../../src/core/http'
 import { createLogger, Redactor } from '../../../src/core/log'
 import type { ContactProfile, ContactRef, Data, ProviderStore, SessionRef, Transcript } from '../../../src/core/types'
@@ -53,6 +54,8 @@ export const makeAdapter = (
   const store = opts.store ?? memoryStore()
   const adapter = providers.hubspot.create(config, {
     http: createHttpClientFactory(redactor, opts.settings ?? fast),
+    media: fetchMedia,
+    secrets: { add: (...values: Array<string | undefined>) => redactor.add(values) },
     logger: createLogger({ debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }, redactor),
     store,
     ctx: { botId: 'bot_1', integrationId: 'int_1', webhookId: opts.webhookId ?? WEBHOOK_ID },

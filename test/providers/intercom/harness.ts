@@ -1,4 +1,5 @@
 /** Builds the Intercom adapter directly (no Botpress), with fast retry settings, an in-memory store and captured logs. */
+import { fetchMedia } from '../../../src/core/media'
 import { createHttpClientFactory, type HttpSettings } from '../../../src/core/http'
 import { createLogger, Redactor } from '../../../src/core/log'
 import type { ContactRef, Data, ProviderStore, SessionRef, Transcript } from '../../../src/core/types'
@@ -27,6 +28,8 @@ export const makeAdapter = (config: Partial<IntercomConfig> = {}, opts: { store?
   const store = memoryStore(opts.store)
   const adapter = providers.intercom.create(full, {
     http: createHttpClientFactory(redactor, opts.settings ?? fast),
+    media: fetchMedia,
+    secrets: { add: (...values: Array<string | undefined>) => redactor.add(values) },
     logger: createLogger({ debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }, redactor),
     store,
     ctx: { botId: 'bot_1', integrationId: 'int_1', webhookId: 'wh_1' },

@@ -1,4 +1,5 @@
 /** Builds the LiveChat adapter directly (no Botpress runtime) against the fake, with in-memory states and captured logs. */
+import { fetchMedia } from '../../../src/core/media'
 import { createHttpClientFactory, type HttpSettings } from '../../../src/core/http'
 import { createLogger, Redactor } from '../../../src/core/log'
 import type { ContactRef, Data, ProviderAdapter, ProviderStore, SessionRef, Transcript } from '../../../src/core/types'
@@ -34,6 +35,8 @@ export const harness = (fake: LivechatFake, overrides: Partial<LivechatConfig> =
   }
   const adapter: ProviderAdapter = definition.create(config, {
     http: createHttpClientFactory(redactor, fast),
+    media: fetchMedia,
+    secrets: { add: (...values: Array<string | undefined>) => redactor.add(values) },
     logger: createLogger(sink, redactor),
     store,
     ctx: { botId: 'bot_1', integrationId: 'int_1', webhookId: 'wh_livechat_test' },

@@ -1,0 +1,40 @@
+/**
+ * Small value helpers every adapter needs when reading what a provider sent: untrusted JSON, so every lookup is
+ * typed, trimmed and own-property only.
+ */
+
+/** A non-blank string, trimmed; anything else is absent. */
+export const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+
+/** An id as a provider may send it (string or finite number), as a trimmed string. */
+export const asId = (value: unknown): string | undefined => {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  return str(value)
+}
+
+/** An absolute http(s) URL without whitespace, of a sane length. Anything else (javascript:, data:, relative) is not a web URL. */
+export const isWebUrl = (url: unknown, maxLength = 4096): url is string =>
+  typeof url === 'string' && url.length <= maxLength && /^https?:\/\/[^\s]+$/i.test(url)
+
+/** Deep copy without `null` values: providers send `null` for "absent", schemas read `undefined`. */
+export const dropNulls = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(dropNulls)
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[key]
+      if (v !== null) out[key] = dropNulls(v)
+    }
+    return out
+  }
+  return value
+}
+
+/** `map[key]` only when `key` is the map's own property: `constructor` or `__proto__` from outside finds nothing. */
+export const own = <V>(map: Readonly<Record<string, V>>, key: unknown): V | undefined =>
+  typeof key === 'string' && Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined
+
+/** A plain object (not an array, not null), for narrowing parsed JSON. */
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  !!value && typeof value === 'object' && !Array.isArray(value)
