@@ -8,6 +8,18 @@ export class BadRequestError extends Error {
   }
 }
 
+/**
+ * A condition that will pass (a provider 503/429/timeout while resolving something a webhook needs, a session still
+ * being opened): the webhook is answered 503 so the provider delivers it again. Only permanent failures (404, 403, too
+ * large) may degrade what the event carries to a placeholder.
+ */
+export class RetryLaterError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'RetryLaterError'
+  }
+}
+
 /** The provider refused or failed an operation. Shown to the bot builder as is: never carries a secret. */
 export class ProviderError extends RuntimeError {
   constructor(

@@ -25,10 +25,15 @@ export type Agent = { id: string; name?: string; pictureUrl?: string }
 /** How an inbound event names its session: by the provider's session id (conversation tag `externalId`) or by a secondary id (tag `externalAltId`). */
 export type SessionKey = { id: string; by?: 'externalId' | 'externalAltId' }
 
+/**
+ * `at`: when the provider says the event happened (its event time, or the signed timestamp of the request), epoch ms.
+ * The engine orders each session's state-changing events by it: an assignment older than the one already applied (a
+ * replay inside the signature window, a late redelivery) is ignored. Absent: the event is applied in arrival order.
+ */
 export type InboundEvent =
-  | { kind: 'agentMessage'; session: SessionKey; messageId: string; agent: Agent; messages: InboundMessage[] }
-  | { kind: 'agentAssigned'; session: SessionKey; agent: Agent }
-  | { kind: 'sessionClosed'; session: SessionKey }
+  | { kind: 'agentMessage'; session: SessionKey; messageId: string; agent: Agent; messages: InboundMessage[]; at?: number }
+  | { kind: 'agentAssigned'; session: SessionKey; agent: Agent; at?: number }
+  | { kind: 'sessionClosed'; session: SessionKey; at?: number }
 
 /** The raw webhook request, as Botpress forwards it. `body` is the raw string: signatures are computed over it. */
 export type WebhookRequest = {
