@@ -39,7 +39,7 @@ const raw = (method: string, path: string, headers: Record<string, string>, body
   })
 
 const openTicket = async () => (await post(desk.url, '/createRemoteConversation', { type: 'createRemoteConversation', payload: { title: 'T' } })).body.id as string
-const reply = (_ticketId: string) => JSON.stringify({ agent: { id: 'agent_alice', name: 'Alice' }, type: 'text', payload: { text: 'Click https://evil.example' } })
+const replyBody = JSON.stringify({ agent: { id: 'agent_alice', name: 'Alice' }, type: 'text', payload: { text: 'Click https://evil.example' } })
 
 describe('agent desk: loopback callers only', () => {
   it.each([
@@ -55,7 +55,7 @@ describe('agent desk: loopback callers only', () => {
       ['GET', '/desk/tickets', undefined],
       ['GET', `/desk/tickets/${ticketId}`, undefined],
       ['GET', '/desk/events', undefined],
-      ['POST', `/desk/tickets/${ticketId}/reply`, reply(ticketId)],
+      ['POST', `/desk/tickets/${ticketId}/reply`, replyBody],
       ['POST', '/createRemoteUser', JSON.stringify({ type: 'createRemoteUser', payload: { name: 'x' } })],
       ['POST', '/desk/config', JSON.stringify({ webhookUrl: 'https://evil.example/hook' })],
     ] as const) {
@@ -81,7 +81,7 @@ describe('agent desk: JSON-only writes, no cross-origin writes', () => {
     async (contentType) => {
       const ticketId = await openTicket()
       const headers: Record<string, string> = contentType ? { 'content-type': contentType } : {}
-      expect((await raw('POST', `/desk/tickets/${ticketId}/reply`, headers, reply(ticketId))).status).toBe(415)
+      expect((await raw('POST', `/desk/tickets/${ticketId}/reply`, headers, replyBody)).status).toBe(415)
       expect((await raw('POST', `/desk/tickets/${ticketId}/close`, headers, '{}')).status).toBe(415)
       expect((await raw('POST', '/createRemoteConversation', headers, JSON.stringify({ type: 'createRemoteConversation', payload: {} }))).status).toBe(415)
       expect(receiver.calls).toEqual([])
@@ -97,7 +97,7 @@ describe('agent desk: JSON-only writes, no cross-origin writes', () => {
     ['a same-site fetch from another port', { 'sec-fetch-site': 'same-site' }],
   ])('refuses a request from %s with 403, even as JSON', async (_, extra) => {
     const ticketId = await openTicket()
-    const res = await raw('POST', `/desk/tickets/${ticketId}/reply`, { 'content-type': 'application/json', ...extra }, reply(ticketId))
+    const res = await raw('POST', `/desk/tickets/${ticketId}/reply`, { 'content-type': 'application/json', ...extra }, replyBody)
     expect(res.status).toBe(403)
     expect((await raw('GET', '/desk/tickets', extra)).status).toBe(403)
     expect(receiver.calls).toEqual([])
@@ -106,7 +106,7 @@ describe('agent desk: JSON-only writes, no cross-origin writes', () => {
   it('accepts JSON from its own origin (the desk page itself, or a tool without Origin)', async () => {
     const ticketId = await openTicket()
     const own = { 'content-type': 'application/json; charset=utf-8', origin: `http://127.0.0.1:${port}`, 'sec-fetch-site': 'same-origin' }
-    expect((await raw('POST', `/desk/tickets/${ticketId}/reply`, own, reply(ticketId))).status).toBe(200)
+    expect((await raw('POST', `/desk/tickets/${ticketId}/reply`, own, replyBody)).status).toBe(200)
     expect((await raw('POST', `/desk/tickets/${ticketId}/close`, { 'content-type': 'application/json' }, '')).status).toBe(200)
     expect(receiver.calls.map((c) => new URL(c.path, 'http://x').pathname)).toEqual(['/webhook/test/message-from-agent', '/webhook/test/stop-hitl'])
   })

@@ -4,6 +4,11 @@
  */
 import { startAgentDesk, type AgentDesk } from '../../../dev/agent-desk'
 import { signHeaders } from '../../../dev/agent-desk/protocol'
+import { ConfigurationError } from '../../../src/core/errors'
+import { createHttpClientFactory } from '../../../src/core/http'
+import { createLogger, Redactor } from '../../../src/core/log'
+import { fetchMedia } from '../../../src/core/media'
+import { providers } from '../../../src/providers'
 import { capturedLogs, clearLogs } from '../../support/logs'
 import { startRig, type Rig } from '../../support/rig'
 import type { WebhookRequest } from '../../../src/core/types'
@@ -53,6 +58,28 @@ describe('http provider: register and webhook authentication', () => {
     expect(desk.requests).toEqual([])
     configure({ allowUnsignedWebhooks: false, webhookSecret: '' })
     await expect(rig.driver.register()).rejects.toThrow(/http\.webhookSecret.*http\.allowUnsignedWebhooks/)
+  })
+
+  it('connect itself throws a ConfigurationError (the class register reports to Studio), with no request made', async () => {
+    const requests: string[] = []
+    const adapter = providers.http.create(
+      { endpointBaseUrl: desk.url },
+      {
+        http: (options) => {
+          const client = createHttpClientFactory(new Redactor([]))(options)
+          return { request: (req) => (requests.push(req.path), client.request(req)) }
+        },
+        media: fetchMedia,
+        secrets: { add: () => {} },
+        logger: createLogger({ debug() {}, info() {}, warn() {}, error() {} }, new Redactor([])),
+        store: { get: async () => ({}), set: async () => {} },
+        ctx: { botId: 'b', integrationId: 'i', webhookId: 'w' },
+      }
+    )
+    const error = await adapter.connect({ webhookUrl: 'https://x/webhook' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ConfigurationError)
+    expect(requests).toEqual([])
+    expect(desk.requests).toEqual([])
   })
 
   it('without a secret or the opt-in, an unsigned webhook from anyone is 401 with 0 Botpress and 0 desk requests', async () => {
