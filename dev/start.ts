@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole hand-off on one machine, no account anywhere. Starts the Botpress runtime emulator, the local
- * agent desk (a generic-HTTP-protocol service) and the built integration bundle through the SDK's own server, registers
+ * agent desk (a generic-HTTP-protocol service) and the built integration bundle's SDK handler, every one of them on
+ * loopback (127.0.0.1) only, registers
  * with provider "http", plays one session end to end printing both sides, then stays up for manual use: the browser
  * playground (dev/playground) and typed commands. `--once` exits after the session.
  *
@@ -16,6 +17,7 @@ import { IntegrationDriver, startEmulator, type Emulator } from './emulator'
 import { loadConfigFile, PROVIDER_TITLES } from './playground/config'
 import { PublicDriver } from './playground/driver'
 import { startPlayground, type PlaygroundOptions } from './playground/server'
+import { serveOnLoopback } from './serve'
 
 const args = process.argv.slice(2)
 const once = args.includes('--once')
@@ -58,9 +60,10 @@ async function main() {
   process.env.BP_TOKEN = emulator.token
   const desk = await startAgentDesk({ port: portArg('--desk-port', 0), secret, quiet: true })
 
-  // The integration exactly as Botpress runs it: the built bundle, served by the SDK's HTTP server.
+  // The integration exactly as Botpress runs it: the built bundle's SDK handler, served on loopback only (the SDK's own
+  // `start(port)` listens on every interface).
   const bundle = require(path.resolve(__dirname, '../dist/index.cjs'))
-  const server = await bundle.default.start(portArg('--port', 0))
+  const server = await serveOnLoopback(bundle.default.handler, portArg('--port', 0))
   const address = server.address()
   const integrationUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
 
@@ -85,7 +88,7 @@ async function main() {
 
   say(c.ok('HITL hub running locally'))
   say(c.dim(`  Botpress emulator  ${emulator.url}`))
-  say(c.dim(`  integration        ${integrationUrl}  (.botpress/dist/index.cjs via the SDK server)`))
+  say(c.dim(`  integration        ${integrationUrl}  (.botpress/dist/index.cjs, SDK handler on loopback)`))
   say(c.dim(`  agent desk         ${desk.url}`))
   say(c.dim(`  webhook URL        ${webhookUrl}`))
 
@@ -191,7 +194,7 @@ async function withProvider(file: string) {
   process.env.BP_API_URL = emulator.url
   process.env.BP_TOKEN = emulator.token
   const bundle = require(path.resolve(__dirname, '../dist/index.cjs'))
-  const server = await bundle.default.start(portArg('--port', 0))
+  const server = await serveOnLoopback(bundle.default.handler, portArg('--port', 0))
   const address = server.address()
   const integrationUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
   let driver: PublicDriver
@@ -207,7 +210,7 @@ async function withProvider(file: string) {
   say(c.ok(`HITL hub running locally against ${title}`))
   say(c.dim(`  configuration      ${file} (provider "${provider}")`))
   say(c.dim(`  Botpress emulator  ${emulator.url}`))
-  say(c.dim(`  integration        ${integrationUrl}  (.botpress/dist/index.cjs via the SDK server)`))
+  say(c.dim(`  integration        ${integrationUrl}  (.botpress/dist/index.cjs, SDK handler on loopback)`))
   say(c.dim(`  webhook URL        ${driver.webhookUrl}`))
   if (/\/\/(127\.|localhost|\[::1\])/.test(driver.webhookUrl)) {
     const tunnel = `tunnel to ${emulator.url} (e.g. cloudflared tunnel --url ${emulator.url}) and restart with --public-url <https address> --bp-port <port>`

@@ -5,6 +5,8 @@
  *
  * Protocol routes (integration → desk): POST /ping, /createRemoteUser, /createRemoteConversation, /botSendsMessage,
  * /closeRemoteTicket. Webhooks (desk → integration): /message-from-agent, /agent-assigned, /stop-hitl.
+ * Every request must name the desk by its loopback address (Host), carry no foreign Origin, and every write must be
+ * JSON: a web page the developer visits cannot drive it (see `refusal`).
  * Control API (unsigned, for humans and UIs): GET /desk/tickets, GET /desk/tickets/:id, POST /desk/tickets/:id/
  * {reply,assign,transfer,close}, GET /desk/users, GET /desk/requests, POST /desk/config, POST /desk/fail,
  * GET /desk/events (server-sent events: ticket, message, assigned, closed, user, request).
@@ -285,7 +287,42 @@ export class AgentDesk extends EventEmitter {
     res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body ?? {}))
   }
 
+  /** `Host` values the desk answers to: its loopback names on its port (and the host it was told to bind, if another). */
+  private allowedHosts(): string[] {
+    const { port } = this.server.address() as AddressInfo
+    const hosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]
+    const bound = this.opts.host
+    if (bound && !['127.0.0.1', 'localhost', '::1'].includes(bound)) hosts.push(`${bound.includes(':') ? `[${bound}]` : bound}:${port}`)
+    return hosts
+  }
+
+  /**
+   * The desk acts without authentication (its control API replies as the agent, lists every ticket and transcript), so
+   * only callers on this machine that name it by its own address may use it: a web page the developer visits can
+   * neither reach it under another name (DNS rebinding), nor write to it from its own origin (a cross-origin form or
+   * `text/plain` fetch needs no preflight; JSON does, and the desk grants none). Same checks as the playground's.
+   */
+  private refusal(req: IncomingMessage): [number, string] | undefined {
+    const host = req.headers.host ?? ''
+    const allowed = this.allowedHosts()
+    if (!allowed.includes(host)) return [403, `unexpected Host header "${host.slice(0, 100)}": use ${this.url}`]
+    const origin = req.headers.origin
+    if (origin !== undefined && !allowed.some((h) => origin === `http://${h}`)) return [403, 'cross-origin requests are refused']
+    const site = req.headers['sec-fetch-site']
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') return [403, 'cross-site requests are refused']
+    const method = req.method ?? 'GET'
+    if (method !== 'GET' && method !== 'HEAD' && !/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+      return [415, 'send JSON (content-type: application/json)']
+    }
+    return undefined
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse) {
+    const refused = this.refusal(req)
+    if (refused) {
+      req.resume()
+      return this.send(res, refused[0], { error: refused[1] }, { connection: 'close' })
+    }
     const path = new URL(req.url ?? '/', 'http://desk').pathname.replace(/(.)\/+$/, '$1')
     const chunks: Buffer[] = []
     let size = 0

@@ -80,10 +80,13 @@ it('plays a whole session with the real adapter, signed, without a single spec v
       return (await adapter.parseWebhook(req)).events
     })
   )
+  // Each event carries the time the desk signed it (x-hitl-timestamp, seconds): the engine orders a session's events by it.
+  const signedAt = receiver.calls.map((c) => Number(c.headers['x-hitl-timestamp']) * 1000)
+  expect(signedAt.every((t) => Math.abs(t - Date.now()) < 60_000)).toBe(true)
   expect(parsed.flat()).toEqual([
-    { kind: 'agentAssigned', session: { id: ticketId }, agent: alice },
-    { kind: 'agentMessage', session: { id: ticketId }, messageId: ticket.messages[2]!.id, agent: alice, messages: [{ type: 'text', text: 'Hello' }, { type: 'file', url: 'https://x/f.pdf', title: undefined }] },
-    { kind: 'sessionClosed', session: { id: ticketId } },
+    { kind: 'agentAssigned', session: { id: ticketId }, agent: alice, at: signedAt[0] },
+    { kind: 'agentMessage', session: { id: ticketId }, messageId: ticket.messages[2]!.id, agent: alice, messages: [{ type: 'text', text: 'Hello' }, { type: 'file', url: 'https://x/f.pdf', title: undefined }], at: signedAt[1] },
+    { kind: 'sessionClosed', session: { id: ticketId }, at: signedAt[2] },
   ])
 
   await adapter.closeSession(session) // the ticket is already closed by the agent: still 200

@@ -35,6 +35,10 @@ describe('integration definition', () => {
       'clientId', 'organizationId', 'webhookSecret', 'agentToken', 'groupId', 'apiBaseUrl', 'accountsBaseUrl',
     ])
     expect(schema.safeParse({ provider: 'livechat', livechat: { clientId: 'c', organizationId: 'o', webhookSecret: 's', agentToken: 't', groupId: '1' } }).success).toBe(false)
+    // Generic HTTP: the secret is optional only together with the explicit, insecure-sounding opt-in (checked at register).
+    expect(Object.keys(schema.shape.http.unwrap().shape)).toEqual(['endpointBaseUrl', 'webhookSecret', 'allowUnsignedWebhooks'])
+    expect(schema.safeParse({ provider: 'http', http: { endpointBaseUrl: 'https://x', allowUnsignedWebhooks: true } }).success).toBe(true)
+    expect(schema.safeParse({ provider: 'http', http: { endpointBaseUrl: 'https://x', allowUnsignedWebhooks: 'true' } }).success).toBe(false)
     expect(Object.keys(providers)).toEqual(['http', 'intercom', 'livechat', 'hubspot'])
     expect(Object.values(providers).every((p) => p.available)).toBe(true)
   })

@@ -1,3 +1,4 @@
+/** The generic HTTP section of the configuration (shown in Studio); its type is inferred from the schema. */
 import { z } from '@botpress/sdk'
 
 export const httpConfigSchema = z
@@ -11,8 +12,23 @@ export const httpConfigSchema = z
       .secret()
       .optional()
       .title('Webhook secret')
-      .describe('When set, both directions are signed: x-hitl-timestamp and x-hitl-signature (HMAC-SHA256 of "<timestamp>.<body>")'),
+      .describe(
+        'Signs both directions: x-hitl-timestamp and x-hitl-signature (HMAC-SHA256 of "<timestamp>.<body>"). Without it, webhooks are refused unless "Accept unsigned webhooks" is on'
+      ),
+    allowUnsignedWebhooks: z
+      .boolean()
+      .optional()
+      .title('Accept unsigned webhooks (insecure)')
+      .describe(
+        'Off by default. Only for desks built for the original unsigned protocol: anyone who knows the webhook URL can then write to your users as an agent. Ignored when a webhook secret is set'
+      ),
   })
   .title('Generic HTTP service')
 
-export type HttpConfig = { endpointBaseUrl: string; webhookSecret?: string }
+export type HttpConfig = z.infer<typeof httpConfigSchema>
+
+/** How webhooks are authenticated with this configuration. `refused`: neither a secret nor the opt-in (register fails). */
+export type WebhookMode = 'signed' | 'unsigned' | 'refused'
+
+export const webhookModeOf = (config: HttpConfig): WebhookMode =>
+  config.webhookSecret ? 'signed' : config.allowUnsignedWebhooks === true ? 'unsigned' : 'refused'

@@ -1,7 +1,7 @@
 /**
  * Request signing of the generic HTTP protocol (our additive extension): when a secret is configured, both
- * directions carry `x-hitl-timestamp` (Unix seconds) and `x-hitl-signature: sha256=<hex HMAC-SHA256(secret,
- * "<timestamp>.<raw body>")>`, and requests outside a 5-minute window are refused.
+ * directions carry `x-hitl-timestamp` (Unix seconds, or milliseconds) and `x-hitl-signature: sha256=<hex
+ * HMAC-SHA256(secret, "<timestamp>.<raw body>")>`, and requests outside a 5-minute window are refused.
  */
 import { hmac, header, isFresh, safeEqual } from '../../core/crypto'
 import type { VerifyResult, WebhookRequest } from '../../core/types'
@@ -14,6 +14,14 @@ export const sign = (secret: string, body: string, timestamp = Math.floor(Date.n
   [TIMESTAMP_HEADER]: String(timestamp),
   [SIGNATURE_HEADER]: `sha256=${hmac('sha256', secret, `${timestamp}.${body}`)}`,
 })
+
+/** The request's timestamp header as epoch milliseconds (seconds are scaled), or undefined when absent or not a number. */
+export const timestampOf = (req: WebhookRequest): number | undefined => {
+  const timestamp = header(req.headers, TIMESTAMP_HEADER)
+  if (!timestamp || !/^\d{1,13}$/.test(timestamp)) return undefined
+  const value = Number(timestamp)
+  return value < 1e12 ? value * 1000 : value
+}
 
 export const verify = (secret: string, req: WebhookRequest, now = Date.now()): VerifyResult => {
   const timestamp = header(req.headers, TIMESTAMP_HEADER)
