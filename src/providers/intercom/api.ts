@@ -22,8 +22,29 @@ export const regionOf = (config: IntercomConfig): Region => config.region ?? 'us
 
 export const baseUrlOf = (config: IntercomConfig): string => config.apiBaseUrl?.trim() || REGION_HOSTS[regionOf(config)]
 
-/** `{type: 'error.list', errors: [{code, message}]}` → "code: message; …". */
+const LOCAL_CHAR = /[A-Za-z0-9._%+-]/
+
+/** E-mail addresses in a provider message masked (`j***@example.com`): one pass, bounded look-back, no pattern over the text. */
+export const maskEmails = (text: string): string => {
+  let out = ''
+  let from = 0
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    let start = at
+    while (start > from && at - start < 64 && LOCAL_CHAR.test(text[start - 1]!)) start--
+    if (start === at || !/[A-Za-z0-9-]/.test(text[at + 1] ?? '')) continue
+    out += `${text.slice(from, start)}${text[start]}***`
+    from = at
+  }
+  return out + text.slice(from)
+}
+
+/** `{type: 'error.list', errors: [{code, message}]}` → "code: message; …", with e-mail addresses masked. */
 export const describeIntercomError = (body: unknown): string | undefined => {
+  const text = describeErrorBody(body)
+  return text === undefined ? undefined : maskEmails(text)
+}
+
+const describeErrorBody = (body: unknown): string | undefined => {
   if (!isRecord(body)) return typeof body === 'string' && body.trim() ? body.trim().slice(0, 200) : undefined
   const errors = body.errors
   if (Array.isArray(errors) && errors.length) {

@@ -13,6 +13,8 @@ export type HtmlSegment = { type: 'text'; text: string } | { type: 'image'; url:
 
 /** Longer bodies are cut before conversion (Intercom's own parts are far shorter). */
 export const MAX_HTML_CHARS = 200_000
+/** Nesting kept track of at most (deeper lists are indented like the deepest; deeper links are plain text). */
+const MAX_DEPTH = 16
 
 const NAMED: Record<string, string> = {
   amp: '&',
@@ -183,7 +185,15 @@ export const htmlToSegments = (input: string): HtmlSegment[] => {
   const segments: HtmlSegment[] = []
   const lists: Array<{ ordered: boolean; n: number }> = []
   const links: Array<{ href?: string; start: number }> = []
+  // `out` only grows by appending; its last character is tracked apart, because reading the end of a string built
+  // by concatenation makes the engine flatten it, which would make the walk quadratic.
   let out = ''
+  let last = ''
+  const emit = (text: string) => {
+    if (!text) return
+    out += text
+    last = text[text.length - 1]!
+  }
   let pre = 0
   let skip = 0
   let paragraphStart = -1
@@ -191,12 +201,13 @@ export const htmlToSegments = (input: string): HtmlSegment[] => {
   let markerEnd = -1
 
   const newline = () => {
-    if (out && !out.endsWith('\n') && out.length !== markerEnd) out += '\n'
+    if (out && last !== '\n' && out.length !== markerEnd) emit('\n')
   }
   const flush = () => {
     const text = tidy(out)
     if (text.trim()) segments.push({ type: 'text', text })
     out = ''
+    last = ''
     markerEnd = -1
     for (const link of links) link.start = 0
   }
@@ -205,9 +216,9 @@ export const htmlToSegments = (input: string): HtmlSegment[] => {
     let text = raw
     if (!pre) {
       text = text.replace(/\s+/g, ' ')
-      if ((!out || out.endsWith('\n') || out.endsWith(' ')) && text[0] === ' ') text = text.slice(1)
+      if ((!out || last === '\n' || last === ' ') && text[0] === ' ') text = text.slice(1)
     }
-    out += decodeEntities(text)
+    emit(decodeEntities(text))
   }
   const onTag = (tag: Tag) => {
     const { name, closing, attrs } = tag
@@ -216,13 +227,13 @@ export const htmlToSegments = (input: string): HtmlSegment[] => {
       return
     }
     if (skip) return
-    if (name === 'br') out += '\n'
+    if (name === 'br') emit('\n')
     else if (name === 'p') {
       // Intercom's composer writes one paragraph per line, and an empty paragraph for a blank line.
       if (!closing) {
         newline()
         paragraphStart = out.length
-      } else if (out.length === paragraphStart && out.length !== markerEnd) out += '\n'
+      } else if (out.length === paragraphStart && out.length !== markerEnd) emit('\n')
       else newline()
     } else if (BLOCK.has(name) || name === 'hr') newline()
     else if (name === 'pre') {
@@ -236,19 +247,22 @@ export const htmlToSegments = (input: string): HtmlSegment[] => {
       newline()
       if (!closing) {
         const list = lists[lists.length - 1]
-        const indent = '  '.repeat(Math.max(0, lists.length - 1))
-        out += list?.ordered ? `${indent}${++list.n}. ` : `${indent}- `
+        const indent = '  '.repeat(Math.min(MAX_DEPTH, Math.max(0, lists.length - 1)))
+        emit(list?.ordered ? `${indent}${++list.n}. ` : `${indent}- `)
         markerEnd = out.length
       }
     } else if (name === 'a') {
-      if (!closing) links.push({ href: attribute(attrs, 'href'), start: out.length })
-      else {
+      if (!closing) {
+        if (links.length < MAX_DEPTH) links.push({ href: attribute(attrs, 'href'), start: out.length })
+      } else {
         const link = links.pop()
         const target = linkTarget(link?.href)
         if (link && target) {
-          const label = out.slice(link.start).trim()
-          if (!label) out += target
-          else if (label !== target && label !== link.href) out += ` (${target})`
+          // Only a label about as long as the target can equal it: no copy of long labels.
+          const long = out.length - link.start > target.length + (link.href?.length ?? 0) + 16
+          const label = long ? undefined : out.slice(link.start).trim()
+          if (label === '') emit(target)
+          else if (label === undefined || (label !== target && label !== link.href)) emit(` (${target})`)
         }
       }
     } else if (name === 'img' && !closing) {
@@ -261,26 +275,27 @@ export const htmlToSegments = (input: string): HtmlSegment[] => {
     }
   }
 
+  // `i`: where the text not yet emitted starts; `scan`: where to look for the next `<`.
   let i = 0
-  while (i < html.length) {
-    const lt = html.indexOf('<', i)
+  let scan = 0
+  while (scan < html.length) {
+    const lt = html.indexOf('<', scan)
     if (lt < 0) break
     if (html.startsWith('<!--', lt)) {
       addText(html.slice(i, lt))
       const close = html.indexOf('-->', lt + 4)
-      i = close < 0 ? html.length : close + 3
+      i = scan = close < 0 ? html.length : close + 3
       continue
     }
     const tag = readTag(html, lt)
     if (!tag) {
-      addText(html.slice(i, lt + 1))
-      i = lt + 1
+      scan = lt + 1 // a bare `<`: text
       continue
     }
     if (tag.end < 0) break // never closed: the rest is text
     addText(html.slice(i, lt))
     onTag(tag)
-    i = tag.end
+    i = scan = tag.end
   }
   addText(html.slice(i))
   flush()

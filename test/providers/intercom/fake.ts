@@ -113,9 +113,16 @@ export type FakeOptions = {
   searchFindsNewContacts: boolean
   /** Whether a 409 on contact creation names the existing contact ("… already exists with id=…"). */
   conflictNamesId: boolean
+  /** The token's workspace: GET /me → app.id_code, and the app_id of the notifications built here. */
+  workspace: string
+  /**
+   * The API version of the app's webhooks (Developer Hub → Webhooks): from 2.15 on, `conversation_part.body` is plain
+   * text in notifications (spec, conversation_part.body); before, HTML.
+   */
+  webhookVersion: '2.15' | '2.11'
 }
 
-const defaults = (): FakeOptions => ({ region: 'us', searchFindsNewContacts: true, conflictNamesId: true })
+const defaults = (): FakeOptions => ({ region: 'us', searchFindsNewContacts: true, conflictNamesId: true, workspace: WORKSPACE, webhookVersion: '2.15' })
 
 export class IntercomFake implements FakeProvider {
   readonly name = 'intercom'
@@ -258,7 +265,7 @@ export class IntercomFake implements FakeProvider {
   notification(topic: string, item: unknown, secret = CLIENT_SECRET, opts: { appId?: string; id?: string } = {}): WebhookRequest {
     const body = JSON.stringify({
       type: 'notification_event',
-      app_id: opts.appId ?? WORKSPACE,
+      app_id: opts.appId ?? this.options.workspace,
       data: { type: 'notification_event_data', item },
       links: {},
       id: opts.id ?? `notif_${randomUUID()}`,
@@ -307,8 +314,8 @@ export class IntercomFake implements FakeProvider {
     const author = { type: 'admin', id: adminId, name: agent.name, email: `${agent.id}@example.com` }
     const fields: Partial<Part> =
       message.type === 'text'
-        ? { body: `<p>${escapeHtml(message.text)}</p>` }
-        : message.type === 'image'
+        ? { body: this.options.webhookVersion === '2.15' ? message.text : `<p>${escapeHtml(message.text)}</p>` }
+        : message.type === 'image' && this.options.webhookVersion !== '2.15'
           ? { body: `<div class="intercom-container"><img src="${escapeHtml(message.url)}"></div>` }
           : {
               body: null,
@@ -470,7 +477,7 @@ export class IntercomFake implements FakeProvider {
           ...this.adminJson(this.admins.get(ME.id)!),
           avatar: { type: 'avatar', image_url: null },
           email_verified: true,
-          app: { type: 'app', id_code: WORKSPACE, name: 'Fake workspace', region: this.options.region.toUpperCase(), timezone: 'UTC', created_at: 1, identity_verification: false },
+          app: { type: 'app', id_code: this.options.workspace, name: 'Fake workspace', region: this.options.region.toUpperCase(), timezone: 'UTC', created_at: 1, identity_verification: false },
         })
       case 'retrieveAdmin': {
         const admin = this.admins.get(params.admin_id!)
