@@ -11,7 +11,7 @@
  * across workspaces: a notification whose `app_id` is not the token's workspace is ignored.
  */
 import { hmac, header, safeEqual } from '../../core/crypto'
-import { BadRequestError } from '../../core/errors'
+import { BadRequestError, errorMessage, RetryLaterError } from '../../core/errors'
 import type { Agent, InboundEvent, InboundMessage, ParsedWebhook, SessionKey, VerifyResult, WebhookRequest } from '../../core/types'
 import { expectShape, id, parseJson, z } from '../../core/validate'
 import { dropNulls, isWebUrl, kindOf, str, urlBaseName } from '../shared'
@@ -140,7 +140,18 @@ export const parseWebhook = async (req: WebhookRequest, ctx: ParseContext): Prom
   const item = expectShape(conversation, body.data.item, `data.item of "${topic}"`)
   const appId = str(body.app_id)
   if (!appId) throw new BadRequestError(`the Intercom notification "${topic}" has no app_id (the workspace it comes from)`)
-  const workspace = await ctx.workspace()
+  let workspace: string
+  try {
+    workspace = await ctx.workspace()
+  } catch (error) {
+    if (!(error instanceof RetryLaterError)) throw error
+    // Not known yet and Intercom briefly unavailable: 503, so that Intercom delivers the notification again.
+    return {
+      events: [],
+      reply: { status: 503, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'temporarily unavailable, please retry' }) },
+      skipped: [`${topic}: ${errorMessage(error)}`],
+    }
+  }
   if (appId !== workspace) return { events: [], skipped: [`notification of another workspace (${appId.slice(0, 40)})`] }
 
   const session: SessionKey = { id: item.id }

@@ -125,10 +125,12 @@ describe('captured notifications → events (adapter)', () => {
     await expect(makeAdapter().adapter.parseWebhook(asRequest(body))).rejects.toThrow(/app_id/)
   })
 
-  it('cold instance: GET /me failing transiently (and nothing stored) → RetryLaterError, so Intercom delivers again', async () => {
+  it('cold instance: GET /me failing transiently (and nothing stored) → 503 and no event, so Intercom delivers again', async () => {
     const down = { status: 503, body: { type: 'error.list', errors: [{ code: 'service_unavailable', message: 'Try later' }] } }
     fake.inject('identifyAdmin', down, down, down)
-    await expect(makeAdapter().adapter.parseWebhook(asRequest(replied215()))).rejects.toBeInstanceOf(RetryLaterError)
+    const parsed = await makeAdapter().adapter.parseWebhook(asRequest(replied215()))
+    expect(parsed.events).toEqual([])
+    expect(parsed.reply?.status).toBe(503)
   })
 
   it('cold instance with GET /me down: the workspace register stored still scopes the notification', async () => {
@@ -195,6 +197,23 @@ describe('notifications through the integration (Botpress emulator)', () => {
     expect(agentMessages(conversationId)).toHaveLength(0)
     await rig.webhook(forSession(ours, sessionId))
     expect(agentMessages(conversationId).map((m: Json) => m.payload.text)).toEqual(['Message for a customer of workspace A'])
+  })
+
+  it('cold instance, Intercom unavailable to tell the workspace: 5xx so that Intercom delivers again; then applied once', async () => {
+    const { conversationId, sessionId } = await openSession()
+    resetCaches()
+    fake.inject('identifyAdmin', { status: 503 })
+    process.env.HITL_HTTP_RETRIES = '0'
+    try {
+      const req = forSession(replied215(), sessionId)
+      expect((await rig.webhook(req)).status).toBeGreaterThanOrEqual(500)
+      expect(agentMessages(conversationId)).toHaveLength(0)
+      expect((await rig.webhook(req)).status).toBe(200)
+      expect((await rig.webhook(req)).status).toBe(200)
+      expect(agentMessages(conversationId)).toHaveLength(1)
+    } finally {
+      delete process.env.HITL_HTTP_RETRIES
+    }
   })
 
   it('a forged notification: 401 with 0 Botpress and 0 Intercom requests on a cold instance', async () => {
