@@ -1,3 +1,4 @@
+/** The `intercom` section of the configuration: the schema Studio shows, and its type derived from it. */
 import { z } from '@botpress/sdk'
 
 export const intercomConfigSchema = z
@@ -13,4 +14,4 @@ export const intercomConfigSchema = z
   })
   .title('Intercom')
 
-export type IntercomConfig = { accessToken: string; clientSecret: string; region?: 'us' | 'eu' | 'au'; apiBaseUrl?: string }
+export type IntercomConfig = z.infer<typeof intercomConfigSchema>

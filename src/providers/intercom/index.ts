@@ -1,6 +1,6 @@
-/** Intercom as a HITL provider: see ./hub.md for the setup and ./adapter.ts for the mapping. */
+/** Intercom as a HITL provider: see ../../../hub.md for the setup and ./adapter.ts for how the parts are wired. */
 import { defineProvider } from '../../core/types'
-import { IntercomAdapter } from './adapter'
+import { createIntercomAdapter } from './adapter'
 import { TITLE } from './api'
 import { intercomConfigSchema, type IntercomConfig } from './config'
 
@@ -10,5 +10,5 @@ export default defineProvider<IntercomConfig>({
   configSchema: intercomConfigSchema,
   available: true,
   secrets: (config) => [config.accessToken, config.clientSecret],
-  create: (config, deps) => new IntercomAdapter(config, deps),
+  create: (config, deps) => createIntercomAdapter(config, deps),
 })

@@ -4,8 +4,8 @@
  * errors that never carry a secret. Every request is validated against Intercom's OpenAPI description.
  */
 import { ProviderError } from '../../../src/core/errors'
-import { MAX_BODY_CHARS } from '../../../src/providers/intercom/split'
-import { CLIENT_SECRET, IntercomFake, ME, REGION_HOSTS, TOKEN } from './fake'
+import { MAX_BODY_CHARS } from '../../../src/providers/intercom/render'
+import { CLIENT_SECRET, IntercomFake, ME, readHtml, REGION_HOSTS, TOKEN, WORKSPACE } from './fake'
 import { contactRef, makeAdapter, sessionRef, transcript } from './harness'
 
 const fake = new IntercomFake()
@@ -61,10 +61,10 @@ describe('hosts and headers', () => {
 })
 
 describe('connect (register)', () => {
-  it('checks the token with GET /me and stores the admin id; disconnect has nothing to remove', async () => {
+  it('checks the token with GET /me and stores the admin id and the workspace; disconnect has nothing to remove', async () => {
     const { adapter, store, logs } = makeAdapter()
     await adapter.connect({ webhookUrl: 'https://webhook.test/x' })
-    expect(store.data).toEqual({ adminId: ME.id })
+    expect(store.data).toEqual({ adminId: ME.id, workspaceId: WORKSPACE })
     expect(logs.join('\n')).toMatch(/Developer Hub/)
     await adapter.disconnect({ webhookUrl: 'https://webhook.test/x' })
     expect(fake.calls).toHaveLength(1)
@@ -166,14 +166,15 @@ describe('createContact', () => {
     expect(fake.callsTo('CreateContact')).toHaveLength(1)
   })
 
-  it('409 without an id and a search that never finds it → a clear error after a few searches', async () => {
+  it('409 without an id and a search that never finds it → a clear error after a few searches, spaced out', async () => {
     fake.options.conflictNamesId = false
     fake.seedContact({ email: 'jane@example.com', indexed: false })
-    const { adapter } = makeAdapter()
+    const { adapter, sleeps } = makeAdapter()
     const error = await failure(adapter.createContact({ name: 'Jane Doe', email: 'jane@example.com' }))
     expect(error.message).toMatch(/409 Conflict on create contact.*try again in a minute/)
     expect(fake.callsTo('SearchContacts')).toHaveLength(4)
-  }, 10_000)
+    expect(sleeps).toEqual([750, 2000])
+  })
 
   it('search is retried on 5xx (it is idempotent)', async () => {
     fake.inject('SearchContacts', { status: 500, body: { type: 'error.list', errors: [{ code: 'server_error', message: 'oops' }] } })
@@ -237,9 +238,10 @@ describe('openSession', () => {
     const conversation = fake.conversation(id)!
     const continued = conversation.parts.filter((p) => p.opening)
     expect(continued.length).toBeGreaterThanOrEqual(3)
-    const bodies = [conversation.source.body, ...continued.map((p) => p.body!)]
-    for (const body of bodies) expect(body.length).toBeLessThanOrEqual(MAX_BODY_CHARS)
-    continued.forEach((p, i) => expect(p.body).toMatch(new RegExp(`^\\(continued ${i + 2}/${bodies.length}\\)\\n`)))
+    for (const body of [conversation.source.body, ...continued.map((p) => p.body!)]) expect(body.length).toBeLessThanOrEqual(MAX_BODY_CHARS)
+    // The opening message is plain text (HTML is not supported there); the continuations are replies, so HTML.
+    const bodies = [conversation.source.body, ...continued.map((p) => readHtml(p.body!))]
+    continued.forEach((p, i) => expect(p.body).toMatch(new RegExp(`^<p>\\(continued ${i + 2}/${bodies.length}\\)<br>`)))
     const all = bodies.map((b) => b.replace(/^\(continued \d+\/\d+\)\n/, '')).join('\n')
     for (const line of lines) expect(all).toContain(line.trim())
     const positions = lines.map((l) => all.indexOf(l.trim()))
@@ -299,41 +301,107 @@ describe('sendMessage', () => {
       message: { type: 'text', text: 'Hello agent' },
       botpressMessageId: 'msg_1',
     })
-    expect(fake.callsTo('replyConversation')[0]!.body).toEqual({ message_type: 'comment', type: 'user', intercom_user_id: contact.id, body: 'Hello agent' })
+    expect(fake.callsTo('replyConversation')[0]!.body).toEqual({ message_type: 'comment', type: 'user', intercom_user_id: contact.id, body: '<p>Hello agent</p>' })
     const parts = fake.conversation(id)!.parts
     expect(result.id).toBe(parts[parts.length - 1]!.id)
   })
 
-  it('media go as attachment_urls with the title (or the link) as caption; markdown and location as text', async () => {
+  const sendAs = (adapter: ReturnType<typeof makeAdapter>['adapter'], id: string, contactId: string) => (message: any) =>
+    adapter.sendMessage({ session: sessionRef(id), author: { kind: 'user', contact: contactRef(contactId) }, message, botpressMessageId: 'm' })
+
+  it('images go as attachment_urls (the spec: "a list of image URLs") with the title, else the link, as caption', async () => {
     const { adapter } = makeAdapter()
     const { contact, id } = await openFor(adapter)
-    const send = (message: any) =>
-      adapter.sendMessage({ session: sessionRef(id), author: { kind: 'user', contact: contactRef(contact.id) }, message, botpressMessageId: 'm' })
+    const send = sendAs(adapter, id, contact.id)
     await send({ type: 'image', url: 'https://x.test/cat.png', title: 'My cat' })
-    await send({ type: 'file', url: 'https://x.test/invoice.pdf' })
-    await send({ type: 'markdown', markdown: '**bold** _it_' })
-    await send({ type: 'location', latitude: 45.5, longitude: -73.6, address: '1 Main St' })
+    await send({ type: 'image', url: 'https://x.test/dog.png' })
     const bodies = fake.callsTo('replyConversation').map((c) => c.body)
-    expect(bodies[0]).toMatchObject({ body: 'My cat', attachment_urls: ['https://x.test/cat.png'] })
-    expect(bodies[1]).toMatchObject({ body: 'https://x.test/invoice.pdf', attachment_urls: ['https://x.test/invoice.pdf'] })
-    expect(bodies[2]).toEqual(expect.objectContaining({ body: '**bold** _it_' }))
-    expect(bodies[2]).not.toHaveProperty('attachment_urls')
-    expect(bodies[3]!.body).toBe('[Location: 1 Main St] 45.5, -73.6')
+    expect(bodies[0]).toMatchObject({ body: '<p>My cat</p>', attachment_urls: ['https://x.test/cat.png'] })
+    expect(bodies[1]).toMatchObject({ body: '<p>https://x.test/dog.png</p>', attachment_urls: ['https://x.test/dog.png'] })
+    for (const b of bodies) expect(b).not.toHaveProperty('attachment_files')
+    expect(fake.downloads).toEqual([])
   })
 
-  it('an attachment Intercom refuses is sent again as a link, never dropped', async () => {
+  it.each([
+    ['file', 'https://x.test/docs/invoice.pdf', 'Invoice', 'Invoice.pdf', 'application/pdf'],
+    ['audio', 'https://example.com/a.mp3', undefined, 'a.mp3', 'audio/mpeg'],
+    ['video', 'https://media.test/v/clip.mp4?sig=secret', 'Clip', 'Clip.mp4', 'video/mp4'],
+  ])('a %s is downloaded with the media fetcher and uploaded inline as attachment_files (base64), never as attachment_urls', async (type, url, title, name, contentType) => {
+    const { adapter } = makeAdapter()
+    const { contact, id } = await openFor(adapter)
+    await sendAs(adapter, id, contact.id)({ type, url, ...(title ? { title } : {}) })
+    const [call] = fake.callsTo('replyConversation')
+    expect(call!.body).not.toHaveProperty('attachment_urls')
+    expect(call!.body.attachment_files).toEqual([{ content_type: contentType, name, data: Buffer.from(`file bytes of ${new URL(url).pathname}`).toString('base64') }])
+    // The caption names the file and its source, so that the agent knows what it is.
+    expect(readHtml(call!.body.body)).toBe(`[${type[0]!.toUpperCase()}${type.slice(1)}${title ? `: ${title}` : ''}] ${url}`)
+    expect(fake.downloads).toEqual([url])
+    expect(fake.received(id)).toEqual([expect.objectContaining({ author: 'user', kind: type, title: name })])
+  })
+
+  it.each([
+    ['a refusal (404)', 'https://x.test/missing/report.pdf', [], /answered 404/],
+    ['a transient failure (503)', 'https://x.test/report.pdf', [503], /answered 503.*transient/],
+  ])('a file whose download fails with %s goes as a titled link; the message is not lost and the reason is logged', async (_, url, faults, reason) => {
+    const { adapter, logs } = makeAdapter()
+    const { contact, id } = await openFor(adapter)
+    fake.webFaults.push(...faults)
+    await sendAs(adapter, id, contact.id)({ type: 'file', url, title: 'Report' })
+    const calls = fake.callsTo('replyConversation')
+    expect(calls).toHaveLength(1)
+    expect(calls[0]!.body).toEqual({ message_type: 'comment', type: 'user', intercom_user_id: contact.id, body: `<p>[File: Report] ${url}</p>` })
+    expect(logs.join('\n')).toMatch(reason)
+    expect(logs.join('\n')).toMatch(/sending it as a link/)
+  })
+
+  it('the query string of a file URL never reaches the logs', async () => {
+    const { adapter, logs } = makeAdapter()
+    const { contact, id } = await openFor(adapter)
+    fake.webFaults.push(500)
+    await sendAs(adapter, id, contact.id)({ type: 'file', url: 'https://x.test/f.pdf?token=s3cr3t-query' })
+    expect(logs.join('\n')).toMatch(/x\.test\/f\.pdf/)
+    expect(logs.join('\n')).not.toMatch(/s3cr3t-query/)
+  })
+
+  it('the end user\'s text is escaped HTML: markup they type stays text for the agent; line breaks are kept', async () => {
+    const { adapter } = makeAdapter()
+    const { contact, id } = await openFor(adapter)
+    const text = '<a href="https://evil.test">click</a> <img src=x onerror=alert(1)> & "quotes"\nsecond line\n\nnew paragraph'
+    await sendAs(adapter, id, contact.id)({ type: 'text', text })
+    const body = fake.callsTo('replyConversation')[0]!.body.body as string
+    expect(body).toBe(
+      '<p>&lt;a href=&quot;https://evil.test&quot;&gt;click&lt;/a&gt; &lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot;<br>second line</p><p>new paragraph</p>'
+    )
+    expect(body).not.toMatch(/<(a|img)\b/)
+    expect(fake.received(id)).toEqual([expect.objectContaining({ author: 'user', kind: 'text', text })])
+  })
+
+  it('markdown and location go as (escaped) text; a non-web URL is never an attachment', async () => {
+    const { adapter } = makeAdapter()
+    const { contact, id } = await openFor(adapter)
+    const send = sendAs(adapter, id, contact.id)
+    await send({ type: 'markdown', markdown: '**bold** _it_' })
+    await send({ type: 'location', latitude: 45.5, longitude: -73.6, address: '1 Main St' })
+    await send({ type: 'image', url: 'javascript:alert(1)' })
+    await send({ type: 'file', url: 'data:application/pdf;base64,AAAA', title: 'x.pdf' })
+    const bodies = fake.callsTo('replyConversation').map((c) => c.body)
+    expect(bodies[0]).toEqual(expect.objectContaining({ body: '<p>**bold** _it_</p>' }))
+    expect(bodies[1]!.body).toBe('<p>[Location: 1 Main St] 45.5, -73.6</p>')
+    for (const b of bodies) {
+      expect(b).not.toHaveProperty('attachment_urls')
+      expect(b).not.toHaveProperty('attachment_files')
+    }
+    expect(fake.downloads).toEqual([])
+  })
+
+  it('an image Intercom refuses is sent again as a link, never dropped', async () => {
     const { adapter, logs } = makeAdapter()
     const { contact, id } = await openFor(adapter)
     fake.inject('replyConversation', { status: 400, body: { type: 'error.list', errors: [{ code: 'parameter_invalid', message: 'Attachment could not be downloaded' }] } })
-    await adapter.sendMessage({
-      session: sessionRef(id),
-      author: { kind: 'user', contact: contactRef(contact.id) },
-      message: { type: 'video', url: 'https://x.test/private/clip.mp4', title: 'Clip' },
-      botpressMessageId: 'm',
-    })
+    await sendAs(adapter, id, contact.id)({ type: 'image', url: 'https://x.test/private/photo.png', title: 'Photo' })
     const calls = fake.callsTo('replyConversation')
     expect(calls).toHaveLength(2)
-    expect(calls[1]!.body).toEqual({ message_type: 'comment', type: 'user', intercom_user_id: contact.id, body: '[Video: Clip] https://x.test/private/clip.mp4' })
+    expect(calls[1]!.body).toEqual({ message_type: 'comment', type: 'user', intercom_user_id: contact.id, body: '<p>[Image: Photo] https://x.test/private/photo.png</p>' })
     expect(logs.join('\n')).toMatch(/refused an attachment/)
   })
 
@@ -360,7 +428,7 @@ describe('sendMessage', () => {
     const bodies = fake.callsTo('replyConversation').map((c) => c.body.body as string)
     expect(bodies.length).toBeGreaterThan(1)
     for (const body of bodies) expect(body.length).toBeLessThanOrEqual(MAX_BODY_CHARS)
-    expect(bodies.join(' ').split(/\s+/)).toEqual(words)
+    expect(bodies.map(readHtml).join(' ').split(/\s+/)).toEqual(words)
   })
 
   it('a 5xx on a reply is NOT retried (Intercom may have posted it): exactly one request, a clear error', async () => {

@@ -3,6 +3,16 @@
  * with their parts, region-bound tokens, and the webhooks Intercom would send, signed with the app's client secret.
  * Every request it receives is validated against Intercom's own OpenAPI description (spec/); what the spec rejects is
  * a violation. Faults (429, 5xx, …) are injected per operation so that they are validated and counted like the rest.
+ *
+ * Rules beyond the OpenAPI schema, each from Intercom's own description (spec/api.intercom.io.2.15.prism.yaml):
+ * - `attachment_urls` is "a list of image URLs" (contact_reply_base_request, admin_reply_conversation_request): a
+ *   non-image URL there is a violation;
+ * - `attachment_files` items carry `content_type`, `data` ("the base64 encoded file data") and `name`
+ *   (conversation_attachment_files; the official intercom-client types mark all three required);
+ * - reply bodies are HTML (conversation_part.body "may contain HTML"): what the agent reads is the rendered text.
+ *
+ * "The web" the end user's media come from is served here too (https://example.com/…, https://x.test/…,
+ * https://media.test/…): the adapter downloads a non-image file there and uploads it inline.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { http, HttpResponse } from 'msw'
@@ -15,6 +25,9 @@ export const TOKEN = 'dG9rOmZha2UtaW50ZXJjb20tYWNjZXNzLXRva2VuLTAxMjM0NTY3ODk='
 export const CLIENT_SECRET = 'f1e2d3c4b5a6978812345fedcba98765'
 export const REGION_HOSTS = { us: 'https://api.intercom.io', eu: 'https://api.eu.intercom.io', au: 'https://api.au.intercom.io' }
 export type FakeRegion = keyof typeof REGION_HOSTS
+export const WEB_HOSTS = ['https://example.com', 'https://x.test', 'https://media.test']
+/** The workspace of the token (GET /me → app.id_code); notifications carry it as app_id. */
+export const WORKSPACE = 'fk1app2x'
 
 /** The admin the access token acts as (GET /me). */
 export const ME = { id: '991001', name: 'Botpress HITL', email: 'hitl-app@example.com' }
@@ -34,7 +47,7 @@ type Contact = {
   indexed: boolean
   created_at: number
 }
-type Attachment = { type: 'upload'; name: string; url: string; content_type: string; filesize: number }
+type Attachment = { type: 'upload'; name: string; url: string; content_type: string; filesize: number; uploaded?: boolean }
 type Part = {
   type: 'conversation_part'
   id: string
@@ -46,6 +59,7 @@ type Part = {
   assigned_to?: { type: string; id: string | null } | null
   /** Sent as part of opening the session (the transcript's continuation): not a message "received" later. */
   opening?: boolean
+  metadata?: { quick_reply_options?: Array<{ text: string; uuid: string }> }
 }
 type Conversation = {
   id: string
@@ -72,13 +86,14 @@ const MIME: Record<string, string> = {
 }
 const extension = (url: string) => /\.([a-z0-9]{2,5})$/i.exec(new URL(url).pathname)?.[1]?.toLowerCase() ?? ''
 const fileName = (url: string) => new URL(url).pathname.split('/').filter(Boolean).pop() ?? 'file'
-const kindOfUrl = (url: string): ReceivedMessage['kind'] => {
-  const mime = MIME[extension(url)] ?? ''
-  return mime.startsWith('image/') ? 'image' : mime.startsWith('audio/') ? 'audio' : mime.startsWith('video/') ? 'video' : 'file'
-}
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+const kindOfType = (mime: string): ReceivedMessage['kind'] =>
+  mime.startsWith('image/') ? 'image' : mime.startsWith('audio/') ? 'audio' : mime.startsWith('video/') ? 'video' : 'file'
+const kindOfUrl = (url: string): ReceivedMessage['kind'] => kindOfType(MIME[extension(url)] ?? '')
+const isImageUrl = (url: string) => (MIME[extension(url)] ?? '').startsWith('image/')
+const isBase64 = (s: unknown): s is string => typeof s === 'string' && s.length > 0 && s.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(s)
+export const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 /** What a teammate reads of an HTML note (deliberately independent of the adapter's own converter). */
-const readHtml = (html: string) =>
+export const readHtml = (html: string) =>
   html
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<\/p>\s*<p[^>]*>/gi, '\n\n')
@@ -98,15 +113,26 @@ export type FakeOptions = {
   searchFindsNewContacts: boolean
   /** Whether a 409 on contact creation names the existing contact ("… already exists with id=…"). */
   conflictNamesId: boolean
+  /** The token's workspace: GET /me → app.id_code, and the app_id of the notifications built here. */
+  workspace: string
+  /**
+   * The API version of the app's webhooks (Developer Hub → Webhooks): from 2.15 on, `conversation_part.body` is plain
+   * text in notifications (spec, conversation_part.body); before, HTML.
+   */
+  webhookVersion: '2.15' | '2.11'
 }
 
-const defaults = (): FakeOptions => ({ region: 'us', searchFindsNewContacts: true, conflictNamesId: true })
+const defaults = (): FakeOptions => ({ region: 'us', searchFindsNewContacts: true, conflictNamesId: true, workspace: WORKSPACE, webhookVersion: '2.15' })
 
 export class IntercomFake implements FakeProvider {
   readonly name = 'intercom'
   readonly server: SetupServer
   options: FakeOptions
   calls: Call[] = []
+  /** Downloads from "the web" (WEB_HOSTS), by URL. */
+  downloads: string[] = []
+  /** Statuses the web answers to the next downloads, in order. */
+  webFaults: number[] = []
   private readonly initial: FakeOptions
   private readonly spec = intercomSpec()
   private problems: string[] = []
@@ -121,7 +147,10 @@ export class IntercomFake implements FakeProvider {
     this.initial = { ...defaults(), ...options }
     this.options = { ...this.initial }
     this.reset()
-    this.server = setupServer(...Object.values(REGION_HOSTS).map((host) => http.all(`${host}/*`, ({ request }) => this.handle(request))))
+    this.server = setupServer(
+      ...Object.values(REGION_HOSTS).map((host) => http.all(`${host}/*`, ({ request }) => this.handle(request))),
+      ...WEB_HOSTS.map((host) => http.get(`${host}/*`, ({ request }) => this.web(request)))
+    )
   }
 
   // ─── FakeProvider ───────────────────────────────────────────────────────────
@@ -145,6 +174,8 @@ export class IntercomFake implements FakeProvider {
   reset() {
     this.options = { ...this.initial }
     this.calls = []
+    this.downloads = []
+    this.webFaults = []
     this.problems = []
     this.faults.clear()
     this.contactsById.clear()
@@ -172,7 +203,7 @@ export class IntercomFake implements FakeProvider {
     return [...this.conversations.values()].map((c) => ({
       id: c.id,
       contactId: c.contactId,
-      openingText: [c.title, c.source.body, ...c.parts.filter((p) => p.opening).map((p) => p.body ?? '')].filter(Boolean).join('\n'),
+      openingText: [c.title, c.source.body, ...c.parts.filter((p) => p.opening).map((p) => readHtml(p.body ?? ''))].filter(Boolean).join('\n'),
       closed: c.state === 'closed',
     }))
   }
@@ -182,16 +213,21 @@ export class IntercomFake implements FakeProvider {
     if (!conversation) return []
     return conversation.parts.flatMap((p): ReceivedMessage[] => {
       if (p.opening) return []
-      const url = p.attachments[0]?.url
-      const media = url ? { kind: kindOfUrl(url), url } : { kind: 'text' as const }
-      if (p.part_type === 'comment' && p.author.type === 'user') return [{ author: 'user', contactId: p.author.id, text: p.body ?? '', ...media }]
+      const file = p.attachments[0]
+      // A file uploaded inline has Intercom's own URL: the agent sees its name and the caption (the source link).
+      const media = !file
+        ? { kind: 'text' as const }
+        : file.uploaded
+          ? { kind: kindOfType(file.content_type), title: file.name }
+          : { kind: kindOfUrl(file.url), url: file.url }
+      if (p.part_type === 'comment' && p.author.type === 'user') return [{ author: 'user', contactId: p.author.id, text: readHtml(p.body ?? ''), ...media }]
       if (p.part_type === 'note' && p.author.id === ME.id) return [{ author: 'bot', text: readHtml(p.body ?? ''), ...media }]
       return []
     })
   }
 
   requestCount() {
-    return this.calls.length
+    return this.calls.length + this.downloads.length
   }
 
   violations() {
@@ -226,13 +262,13 @@ export class IntercomFake implements FakeProvider {
 
   // ─── webhooks Intercom would send ───────────────────────────────────────────
 
-  notification(topic: string, item: unknown, secret = CLIENT_SECRET): WebhookRequest {
+  notification(topic: string, item: unknown, secret = CLIENT_SECRET, opts: { appId?: string; id?: string } = {}): WebhookRequest {
     const body = JSON.stringify({
       type: 'notification_event',
-      app_id: 'fk1app2x',
+      app_id: opts.appId ?? this.options.workspace,
       data: { type: 'notification_event_data', item },
       links: {},
-      id: `notif_${randomUUID()}`,
+      id: opts.id ?? `notif_${randomUUID()}`,
       topic,
       delivery_status: 'pending',
       delivery_attempts: 1,
@@ -278,8 +314,8 @@ export class IntercomFake implements FakeProvider {
     const author = { type: 'admin', id: adminId, name: agent.name, email: `${agent.id}@example.com` }
     const fields: Partial<Part> =
       message.type === 'text'
-        ? { body: `<p>${escapeHtml(message.text)}</p>` }
-        : message.type === 'image'
+        ? { body: this.options.webhookVersion === '2.15' ? message.text : `<p>${escapeHtml(message.text)}</p>` }
+        : message.type === 'image' && this.options.webhookVersion !== '2.15'
           ? { body: `<div class="intercom-container"><img src="${escapeHtml(message.url)}"></div>` }
           : {
               body: null,
@@ -365,7 +401,7 @@ export class IntercomFake implements FakeProvider {
       custom_attributes: {},
       conversation_parts: {
         type: 'conversation_part.list',
-        conversation_parts: c.parts.map(({ opening: _opening, ...p }) => p),
+        conversation_parts: c.parts.map(({ opening: _opening, ...p }) => ({ ...p, attachments: p.attachments.map(({ uploaded: _u, ...a }) => a) })),
         total_count: c.parts.length,
       },
     }
@@ -375,7 +411,7 @@ export class IntercomFake implements FakeProvider {
     return {
       type: 'contact',
       id: c.id,
-      workspace_id: 'fk1app2x',
+      workspace_id: WORKSPACE,
       external_id: c.external_id ?? null,
       role: c.role,
       email: c.email ?? null,
@@ -389,6 +425,17 @@ export class IntercomFake implements FakeProvider {
 
   private adminJson(a: Admin) {
     return { type: 'admin', id: a.id, name: a.name, email: a.email, away_mode_enabled: false, away_mode_reassign: false, has_inbox_seat: true, team_ids: [], avatar: a.avatar ?? null }
+  }
+
+  /** "The web": a file per URL (its bytes name it), 404 under /missing/, queued faults first. */
+  private web(request: Request): Response {
+    const url = new URL(request.url)
+    this.downloads.push(request.url)
+    const fault = this.webFaults.shift()
+    if (fault) return new HttpResponse(null, { status: fault })
+    if (url.pathname.includes('/missing/')) return new HttpResponse('not found', { status: 404 })
+    const type = MIME[extension(request.url)] ?? 'application/octet-stream'
+    return new HttpResponse(Buffer.from(`file bytes of ${url.pathname}`), { status: 200, headers: { 'content-type': type } })
   }
 
   private async handle(request: Request): Promise<Response> {
@@ -430,7 +477,7 @@ export class IntercomFake implements FakeProvider {
           ...this.adminJson(this.admins.get(ME.id)!),
           avatar: { type: 'avatar', image_url: null },
           email_verified: true,
-          app: { type: 'app', id_code: 'fk1app2x', name: 'Fake workspace', region: this.options.region.toUpperCase(), timezone: 'UTC', created_at: 1, identity_verification: false },
+          app: { type: 'app', id_code: this.options.workspace, name: 'Fake workspace', region: this.options.region.toUpperCase(), timezone: 'UTC', created_at: 1, identity_verification: false },
         })
       case 'retrieveAdmin': {
         const admin = this.admins.get(params.admin_id!)
@@ -502,13 +549,18 @@ export class IntercomFake implements FakeProvider {
       case 'replyConversation': {
         const conversation = this.conversations.get(params.conversation_id!)
         if (!conversation) return errorList(404, 'conversation_not_found', 'Conversation not found')
-        const attachments: Attachment[] = (body.attachment_urls ?? []).map((u: string) => ({
-          type: 'upload',
-          name: fileName(u),
-          url: u,
-          content_type: MIME[extension(u)] ?? 'application/octet-stream',
-          filesize: 1024,
-        }))
+        const attachments: Attachment[] = (body.attachment_urls ?? []).map((u: string) => {
+          if (!isImageUrl(u)) this.problems.push(`reply: attachment_urls is "a list of image URLs" (spec), got ${u}`)
+          return { type: 'upload', name: fileName(u), url: u, content_type: MIME[extension(u)] ?? 'application/octet-stream', filesize: 1024 }
+        })
+        for (const [i, f] of (body.attachment_files ?? []).entries()) {
+          if (typeof f?.name !== 'string' || !f.name || typeof f?.content_type !== 'string' || !f.content_type || !isBase64(f?.data)) {
+            this.problems.push(`reply: attachment_files[${i}] needs name, content_type and base64 data`)
+            continue
+          }
+          const size = Buffer.from(f.data, 'base64').length
+          attachments.push({ type: 'upload', name: f.name, url: `https://downloads.intercomcdn.test/f/${++this.seq}/${encodeURIComponent(f.name)}`, content_type: f.content_type, filesize: size, uploaded: true })
+        }
         let author: Part['author']
         if (body.type === 'user') {
           const contact = this.contactsById.get(body.intercom_user_id)
@@ -525,7 +577,7 @@ export class IntercomFake implements FakeProvider {
           author,
           body: body.body,
           attachments,
-          opening: body.type === 'user' && /^\(continued \d+\/\d+\)/.test(body.body ?? ''),
+          opening: body.type === 'user' && /^\(continued \d+\/\d+\)/.test(readHtml(body.body ?? '')),
         })
         conversation.parts.push(part)
         return HttpResponse.json(this.conversationJson(conversation))

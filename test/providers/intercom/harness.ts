@@ -1,18 +1,24 @@
-/** Builds the Intercom adapter directly (no Botpress), with fast retry settings, an in-memory store and captured logs. */
-import { fetchMedia } from '../../../src/core/media'
+/** Builds the Intercom adapter directly (no Botpress), with fast retry settings, an in-memory store, captured logs and no real sleeping. */
+import { resetCaches } from '../../../src/core/cache'
+import { fetchMedia, type MediaFetcher } from '../../../src/core/media'
 import { createHttpClientFactory, type HttpSettings } from '../../../src/core/http'
 import { createLogger, Redactor } from '../../../src/core/log'
 import type { ContactRef, Data, ProviderStore, SessionRef, Transcript } from '../../../src/core/types'
 import { providers } from '../../../src/providers'
+import { createIntercomAdapter } from '../../../src/providers/intercom/adapter'
 import type { IntercomConfig } from '../../../src/providers/intercom/config'
 import { CLIENT_SECRET, TOKEN } from './fake'
 
 export const fast: HttpSettings = { retries: 2, backoffMs: 5, backoffLimitMs: 20, maxRetryAfterMs: 2_000, timeoutMs: 2_000 }
 
-export const memoryStore = (initial: Data = {}): ProviderStore & { data: Data } => {
+export const memoryStore = (initial: Data = {}): ProviderStore & { data: Data; reads: number } => {
   const store = {
     data: { ...initial },
-    get: async () => ({ ...store.data }),
+    reads: 0,
+    get: async () => {
+      store.reads++
+      return { ...store.data }
+    },
     set: async (data: Data) => {
       store.data = { ...data }
     },
@@ -20,21 +26,30 @@ export const memoryStore = (initial: Data = {}): ProviderStore & { data: Data } 
   return store
 }
 
-export const makeAdapter = (config: Partial<IntercomConfig> = {}, opts: { store?: Data; settings?: HttpSettings } = {}) => {
+export type AdapterOpts = { store?: Data; settings?: HttpSettings; media?: MediaFetcher; cold?: boolean }
+
+export const makeAdapter = (config: Partial<IntercomConfig> = {}, opts: AdapterOpts = {}) => {
+  // Every adapter starts on a cold instance unless told otherwise: no identity remembered from another test.
+  if (opts.cold !== false) resetCaches()
   const full: IntercomConfig = { accessToken: TOKEN, clientSecret: CLIENT_SECRET, ...config }
   const logs: string[] = []
+  const sleeps: number[] = []
   const redactor = new Redactor(providers.intercom.secrets(full))
   const line = (level: string) => (message: unknown) => logs.push(`${level}: ${String(message)}`)
   const store = memoryStore(opts.store)
-  const adapter = providers.intercom.create(full, {
-    http: createHttpClientFactory(redactor, opts.settings ?? fast),
-    media: fetchMedia,
-    secrets: { add: (...values: Array<string | undefined>) => redactor.add(values) },
-    logger: createLogger({ debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }, redactor),
-    store,
-    ctx: { botId: 'bot_1', integrationId: 'int_1', webhookId: 'wh_1' },
-  })
-  return { adapter, store, logs }
+  const adapter = createIntercomAdapter(
+    full,
+    {
+      http: createHttpClientFactory(redactor, opts.settings ?? fast),
+      media: opts.media ?? fetchMedia,
+      secrets: { add: (...values: Array<string | undefined>) => redactor.add(values) },
+      logger: createLogger({ debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }, redactor),
+      store,
+      ctx: { botId: 'bot_1', integrationId: 'int_1', webhookId: 'wh_1' },
+    },
+    { sleep: async (ms) => void sleeps.push(ms) }
+  )
+  return { adapter, store, logs, sleeps }
 }
 
 export const contactRef = (id: string, data: Data = {}): ContactRef => ({

@@ -19,6 +19,11 @@ describe('OpenAPI request validation (Intercom 2.15)', () => {
       ['PUT', '/conversations/215000000000001', { title: 'Refund' }],
       ['POST', '/conversations/215000000000001/reply', { message_type: 'comment', type: 'user', intercom_user_id: contact, body: 'hi', attachment_urls: ['https://x.test/cat.png'] }],
       ['POST', '/conversations/215000000000001/reply', { message_type: 'note', type: 'admin', admin_id: '991001', body: '<p>[Bot] hi</p>' }],
+      [
+        'POST',
+        '/conversations/215000000000001/reply',
+        { message_type: 'comment', type: 'user', intercom_user_id: contact, body: '<p>[File: Invoice] https://x.test/i.pdf</p>', attachment_files: [{ content_type: 'application/pdf', data: 'JVBERi0=', name: 'Invoice.pdf' }] },
+      ],
       ['POST', '/conversations/215000000000001/parts', { message_type: 'close', type: 'admin', admin_id: '991001' }],
       ['POST', '/conversations/215000000000001/parts', { message_type: 'assignment', type: 'team', admin_id: '991001', assignee_id: '42' }],
     ]
@@ -36,6 +41,7 @@ describe('OpenAPI request validation (Intercom 2.15)', () => {
     ['a close without admin_id', () => check('POST', '/conversations/1/parts', { message_type: 'close', type: 'admin' }), /body/],
     ['more than 10 attachment URLs', () => check('POST', '/conversations/1/reply', { message_type: 'comment', type: 'user', intercom_user_id: 'c', body: 'x', attachment_urls: Array(11).fill('https://x.test/a.png') }), /body/],
     ['a non-integer admin id in the path', () => check('GET', '/admins/agent-alice'), /admin_id/],
+    ['more than 10 files inline', () => check('POST', '/conversations/1/reply', { message_type: 'comment', type: 'user', user_id: 'u', body: 'x', attachment_files: Array(11).fill({ content_type: 'text/plain', data: 'eA==', name: 'x.txt' }) }), /body/],
     ['a body on a GET', () => check('GET', '/me', { x: 1 }), /takes no body/],
   ])('rejects %s', (_, run, pattern) => {
     const { errors } = run()
