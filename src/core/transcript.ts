@@ -142,23 +142,32 @@ export const renderOutbound = (message: OutboundMessage, depth = 0): string => {
 // ── Links in text ───────────────────────────────────────────────────────────────────────────────────────────────────
 
 const SAFE_SCHEMES = ['http:', 'https:', 'mailto:']
-const WINDOW = 64
+/** Longest scheme looked at; a longer run of scheme characters before `:` is treated as unsafe. */
+const MAX_SCHEME = 32
 
-/** Whether a link destination starting at `text[from]` is http(s), mailto or relative (looked at over 64 characters). */
+/**
+ * Whether the link destination starting at `text[from]` is http(s), mailto or relative. Reads the destination's leading
+ * run of scheme characters only (at most 32 of them, tabs and line breaks skipped as browsers do): what follows decides.
+ */
 const safeDestination = (text: string, from: number): boolean => {
-  let dest = ''
-  for (let i = from; i < text.length && dest.length < WINDOW && i < from + 4 * WINDOW; i++) {
-    const ch = text[i]!
+  let scheme = ''
+  let started = false
+  // Linear overall: every scan stops at the first character that is neither whitespace nor a scheme character (the
+  // next `]` at the latest), or after 32 scheme characters.
+  for (let i = from; i < text.length; i++) {
+    const code = text.charCodeAt(i)
     // Browsers drop tabs and line breaks inside URLs; markdown allows spaces and `<` before a destination.
-    if (ch === '\t' || ch === '\n' || ch === '\r' || ((ch === ' ' || ch === '<') && dest === '')) continue
-    dest += ch.toLowerCase()
+    if (code === 0x09 || code === 0x0a || code === 0x0d) continue
+    if (!started && (code === 0x20 || code === 0x3c)) continue
+    started = true
+    if (code === 0x3a /* : */) return SAFE_SCHEMES.includes(`${scheme.toLowerCase()}:`)
+    // An entity may decode to a scheme character or to `:` (`javascript&#58;`, `&#106;avascript:`).
+    if (code === 0x26 /* & */) return false
+    if (!isSchemeChar(code, scheme === '')) return true
+    if (scheme.length >= MAX_SCHEME) return false
+    scheme += text[i]
   }
-  if (SAFE_SCHEMES.some((s) => dest.startsWith(s))) return true
-  for (const ch of dest) {
-    // A scheme (`javascript:`) or an entity that may decode to one (`javascript&#58;`) before the path starts.
-    if (ch === ':' || ch === '&') return false
-    if (ch === '/' || ch === '?' || ch === '#' || ch === ')' || ch === ' ' || ch === '>') return true
-  }
+  // The text ends inside the destination: no closing parenthesis, no link.
   return true
 }
 

@@ -28,3 +28,21 @@ describe('redaction cost', () => {
     expect(out).not.toContain('secret-value')
   })
 })
+
+describe('cutting long lines', () => {
+  it('never leaves the readable part of an e-mail address cut before its domain', () => {
+    for (let shift = 0; shift < 30; shift++) {
+      const line = `${'x '.repeat(3_990)}${' '.repeat(shift)}contact jane.doe@example.com please ${'y'.repeat(200)}`
+      const out = new Redactor([]).redact(line)
+      expect(out).not.toContain('jane')
+      expect(out).not.toMatch(/doe@|@exa/)
+    }
+  })
+
+  it('never cuts inside a surrogate pair', () => {
+    for (const pad of [0, 1]) {
+      const out = new Redactor([]).redact('a'.repeat(pad) + '😀'.repeat(5_000))
+      expect(out.split('…')[0]).not.toMatch(/[\uD800-\uDBFF]$/)
+    }
+  })
+})

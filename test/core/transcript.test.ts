@@ -114,6 +114,9 @@ describe('links that reach a person are http(s) only', () => {
     ['[ref]\n\n[ref]: javascript:alert(1)', '[ref]\n\n[ref] : javascript:alert(1)'],
     ['see <javascript:alert(1)> now', 'see < javascript:alert(1)> now'],
     ['<vbscript:x>', '< vbscript:x>'],
+    [`[a](${' '.repeat(500)}javascript:alert(1))`, `[a] (${' '.repeat(500)}javascript:alert(1))`],
+    [`[a](j${'\t'.repeat(500)}avascript:alert(1))`, `[a] (j${'\t'.repeat(500)}avascript:alert(1))`],
+    [`[a](${'a'.repeat(40)}:x)`, `[a] (${'a'.repeat(40)}:x)`],
   ])('markdown link %j is rendered inert', (markdown, expected) => {
     const t = buildTranscript([{ source: { type: 'bot' }, type: 'markdown', payload: { markdown } }], names)
     expect(t.entries[0]!.text).toBe(expected)
