@@ -171,6 +171,8 @@ const safeDestination = (text: string, from: number): boolean => {
   return true
 }
 
+const LINK_CANDIDATE = /\](?=[(:])|<(?=[A-Za-z])/g
+
 const isSchemeChar = (code: number, first: boolean) =>
   (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (!first && ((code >= 0x30 && code <= 0x39) || code === 0x2b || code === 0x2d || code === 0x2e))
 
@@ -187,24 +189,12 @@ const unsafeAutolink = (text: string, at: number): boolean => {
  * a relative address: `[x](javascript:…)` becomes `[x] (javascript:…)` and `<data:…>` becomes `< data:…>`, inert text
  * in every markdown flavour, otherwise unchanged. One pass, a bounded look at each `]` and `<`.
  */
-export const inertLinks = (text: string): string => {
-  let out = ''
-  let copied = 0
-  for (let at = 0; at < text.length; at++) {
-    const ch = text.charCodeAt(at)
-    if (ch === 0x5d /* ] */) {
-      const next = text[at + 1]
-      if ((next === '(' || next === ':') && !safeDestination(text, at + 2)) {
-        out += `${text.slice(copied, at + 1)} `
-        copied = at + 1
-      }
-    } else if (ch === 0x3c /* < */ && unsafeAutolink(text, at)) {
-      out += `${text.slice(copied, at + 1)} `
-      copied = at + 1
-    }
-  }
-  return copied === 0 ? text : out + text.slice(copied)
-}
+export const inertLinks = (text: string): string =>
+  // The pattern only finds the two candidates (literal characters and one look-ahead, no backtracking); the checks
+  // behind each are bounded scans.
+  text.replace(LINK_CANDIDATE, (found: string, at: number) =>
+    (found === ']' ? !safeDestination(text, at + 2) : unsafeAutolink(text, at)) ? `${found} ` : found
+  )
 
 // ── Transcript ──────────────────────────────────────────────────────────────────────────────────────────────────────
 
