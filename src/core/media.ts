@@ -370,6 +370,8 @@ export type MediaFetcherOptions = {
    * stand for a public and a private host and prove where a connection goes.
    */
   treatAsPublic?: (address: string) => boolean
+  /** Tests only: certificate authorities to trust for https (default: node's bundled ones). */
+  ca?: string
 }
 
 const systemLookup: MediaLookup = async (hostname) => await dnsPromises.lookup(hostname, { all: true, verbatim: true })
@@ -464,6 +466,7 @@ export const createMediaFetcher = (options: MediaFetcherOptions = {}): MediaFetc
         // A fresh connection per request: a pooled socket could be connected elsewhere than the address checked now.
         agent: false,
         ...(target && target !== 'system' ? { lookup: pinnedLookup(target) } : {}),
+        ...(options.ca && u.protocol === 'https:' ? { ca: options.ca } : {}),
       })
       onAbort((error) => {
         if (settled) return

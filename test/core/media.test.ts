@@ -2,8 +2,14 @@
  * The media fetcher against real listeners on loopback: every listener counts the connections it accepted, so each test
  * proves what was and was not contacted, not only what the fetcher answered.
  */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import type { TLSSocket } from 'node:tls'
 import { gzipSync } from 'node:zlib'
 import {
   createMediaFetcher,
@@ -499,5 +505,37 @@ describe('file name', () => {
     process.env[MEDIA_ALLOW_HOSTS_ENV] = `127.0.0.1:${target.port}`
     const result = await fetchMedia(target.url('/files/My%20Cat.png?v=2'), { maxBytes: 10 })
     expect(result).toMatchObject({ ok: true, fileName: 'My Cat.png' })
+  })
+})
+
+describe('https to the pinned address', () => {
+  // A throw-away self-signed certificate for media.test, made with openssl when the machine has it.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'media-tls-'))
+  const made =
+    spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=media.test', '-addext', 'subjectAltName=DNS:media.test'], { stdio: 'ignore' }).status === 0
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  ;(made ? it : it.skip)('keeps the host name for the Host header, SNI and the certificate check while connecting to the checked address', async () => {
+    const cert = readFileSync(path.join(dir, 'cert.pem'), 'utf8')
+    const seen: string[] = []
+    const server = createHttpsServer({ key: readFileSync(path.join(dir, 'key.pem')), cert }, (req, res) => {
+      seen.push(`${req.headers.host} ${(req.socket as TLSSocket).servername}`)
+      res.end('over tls')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', () => resolve()))
+    const port = (server.address() as AddressInfo).port
+    try {
+      const lookup = jest.fn(async (): Promise<LookupAddress[]> => [{ address: '127.0.0.2', family: 4 }])
+      const fetcher = createMediaFetcher({ lookup, treatAsPublic: (a) => a === '127.0.0.2', ca: cert })
+      const result = await fetcher(`https://media.test:${port}/x.png`, { maxBytes: 100 })
+      expect(result.ok && result.body.toString()).toBe('over tls')
+      expect(seen).toEqual([`media.test:${port} media.test`])
+      // Same address, another name: the certificate does not match and nothing is downloaded.
+      expect(await fetcher(`https://evil.test:${port}/x.png`, { maxBytes: 100 })).toMatchObject({ ok: false, transient: false, reason: expect.stringContaining('ERR_TLS_CERT_ALTNAME_INVALID') })
+      expect(seen).toHaveLength(1)
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })
