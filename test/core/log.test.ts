@@ -46,3 +46,17 @@ describe('cutting long lines', () => {
     }
   })
 })
+
+describe('phone numbers', () => {
+  it.each([
+    ['customer +1 (514) 555-0100 called', 'customer [phone] called'],
+    ['tel +33 6 12 34 56 78.', 'tel [phone].'],
+    ['+4915112345678', '[phone]'],
+  ])('masks %j', (line, expected) => {
+    expect(new Redactor([]).redact(line)).toBe(expected)
+  })
+
+  it.each(['retry +1 in 3 s', 'at 2026-11-30T22:49:24.123+00:00', 'took +250 ms', 'id 15145550100'])('leaves %j alone', (line) => {
+    expect(new Redactor([]).redact(line)).toBe(line)
+  })
+})
