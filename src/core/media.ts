@@ -438,7 +438,8 @@ export const createMediaFetcher = (options: MediaFetcherOptions = {}): MediaFetc
       const reason = addressReason(String(a?.address))
       if (reason) return refuse(`${describeUrl(u.href)} refused: resolves to a ${reason} address`)
     }
-    return { address: addresses[0]!.address, family: addresses[0]!.family }
+    const pinned = String(addresses[0]!.address)
+    return { address: pinned, family: isIP(pinned) }
   }
 
   const request = (
