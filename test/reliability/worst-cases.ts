@@ -118,3 +118,15 @@ export const worstCaseTimes = (entry: ParserEntry): WorstCaseTime[] =>
       return { parser: entry.name, input, ms: (used.user + used.system) / 1000 }
     })
     .sort((a, b) => b.ms - a.ms)
+
+/**
+ * Asserts that `entry` answers every worst case within PARSE_BUDGET_MS of CPU (after one warm-up call, so that the JIT
+ * is not measured). For a provider's own test: `it('…', () => expectWithinBudget({ name, parse }))`.
+ */
+export const expectWithinBudget = (entry: ParserEntry): void => {
+  entry.parse('warm-up')
+  const over = worstCaseTimes(entry)
+    .filter((t) => t.ms > PARSE_BUDGET_MS)
+    .map((t) => `${t.input}: ${Math.round(t.ms)} ms`)
+  expect(over).toEqual([])
+}
