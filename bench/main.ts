@@ -1,5 +1,6 @@
 /**
- * `npm run bench` (issue #8; built and started by bench/run.mjs): round trips, latency, handler CPU, transcript scaling, bundle size and cold start.
+ * `npm run bench` (issue #8; built and started by bench/run.mjs): round trips, latency, handler CPU, transcript scaling, bundle size and cold start,
+ * and (issue 12) the time per worst-case input of every parser of untrusted text.
  * Prints the tables and writes bench/results.json (and bench/results.md, the same tables in markdown for the README).
  *
  * The parent process only orchestrates: each provider's measurements run in fresh child processes of this same file
@@ -17,6 +18,7 @@ import path from 'node:path'
 import { providers } from '../src/providers'
 import { runColdStart, type BundleResult } from './coldstart'
 import { runCpu, type CpuResult } from './cpu'
+import { runParsingCost } from './parsing'
 import { ROOT, tempDir } from './load'
 import { evaluateTargets, renderMarkdown, renderText, summaryTables, tables, type ProviderResult, type Results } from './report'
 import { SCENARIOS, type Scenario } from './scenarios'
@@ -149,6 +151,11 @@ const main = async () => {
       results.bundleError = (error as Error).message
       say(`  ✘ cold start failed: ${results.bundleError}`)
     }
+  }
+
+  if (!flag('--no-parsing')) {
+    say('▸ parsing cost: each parser of untrusted text on every 100 kB worst case …')
+    results.parsing = runParsingCost(quick ? 1 : 3)
   }
 
   const full: Results = { ...results, targets: evaluateTargets(results) }

@@ -1,6 +1,7 @@
 /** Turns results into the printed tables, the markdown of bench/results.md and the list of targets met or missed. */
 import type { BundleResult } from './coldstart'
 import type { CpuResult } from './cpu'
+import type { ParsingResult } from './parsing'
 import { OPS } from './scenarios'
 import type { SessionResult } from './session'
 import type { Summary } from './stats'
@@ -16,6 +17,7 @@ export type Results = {
   providers: Record<string, ProviderResult>
   bundle?: BundleResult
   bundleError?: string
+  parsing?: ParsingResult
   targets: Target[]
 }
 
@@ -69,6 +71,16 @@ export const evaluateTargets = (results: Omit<Results, 'targets'>): Target[] => 
     if (cpu) {
       targets.push({ provider, name: 'handler CPU per webhook (p50)', target: '< 1 ms', value: `${cpu.p50Us} µs`, met: cpu.p50Us < 1000 })
     }
+  }
+  const parsing = results.parsing
+  if (parsing) {
+    const worst = parsing.rows.reduce((a, r) => (r.worstMs > a.worstMs ? r : a), parsing.rows[0]!)
+    targets.push({
+      name: `parsing: slowest ${num(parsing.inputChars)}-character worst case`,
+      target: `< ${num(parsing.budgetMs)} ms`,
+      value: `${ms(worst.worstMs)} ms (${worst.parser}, ${worst.worstInput})`,
+      met: parsing.rows.every((r) => r.worstMs < parsing.budgetMs),
+    })
   }
   const b = results.bundle
   if (b) {
@@ -177,6 +189,8 @@ export const tables = (results: Results): Table[] => {
         .map((c) => [c.name, kb(c.bytes), kb(c.floorBytes), kb(c.bytes - c.floorBytes)]),
     })
   }
+  const parsingTable = parsingCostTable(results)
+  if (parsingTable) out.push(parsingTable)
   out.push({
     title: 'targets',
     headers: ['', 'provider', 'what', 'target', 'measured'],
@@ -184,6 +198,18 @@ export const tables = (results: Results): Table[] => {
     rows: results.targets.map((t) => [t.met ? '✔' : '✘', t.provider ?? '', t.name, t.target, t.value + (t.note ? ` — ${t.note}` : '')]),
   })
   return out
+}
+
+/** Parsing cost: CPU ms per 100 kB worst-case input, one row per parser of untrusted text. */
+const parsingCostTable = (results: Results): Table | undefined => {
+  const p = results.parsing
+  if (!p) return undefined
+  return {
+    title: `Parsing cost: CPU ms per ${num(p.inputChars)}-character worst-case input (median of ${p.repeats}; the test fails at ${num(p.budgetMs)} ms)`,
+    headers: ['parser', 'inputs', 'median ms', 'slowest ms', 'slowest input'],
+    align: ['l', 'r', 'r', 'r', 'l'],
+    rows: p.rows.map((r) => [r.parser, String(r.inputs), ms(r.medianMs), ms(r.worstMs), r.worstInput]),
+  }
 }
 
 /** Cross-provider tables (the README's summary); `tables` has the full per-provider detail. */
@@ -237,6 +263,8 @@ export const summaryTables = (results: Results): Table[] => {
   if (bundle) out.push(bundle)
   const adds = all.find((t) => t.title.startsWith('what the bundle adds'))
   if (adds) out.push(adds)
+  const parsing = parsingCostTable(results)
+  if (parsing) out.push(parsing)
   out.push(all[all.length - 1]!)
   return out
 }

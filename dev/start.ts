@@ -177,6 +177,9 @@ function banner(url: string, line: string) {
   say(c.ok(`┃${pad(`  ${line}`)}┃`))
   say(c.ok(`┗${'━'.repeat(width)}┛`))
   say(c.dim('  Open it in a browser. Ctrl+C stops everything.'))
+  // The playground allow-lists its own host:port (dev/playground/media-hosts.ts): its sample media reach the media
+  // fetcher, every other private address stays refused.
+  say(c.dim(`  Media downloads may reach ${process.env.HITL_MEDIA_ALLOW_HOSTS ?? '(no local host)'} (HITL_MEDIA_ALLOW_HOSTS); other private addresses are refused.`))
 }
 
 /** `--config <file>`: the integration against a real provider; the agent answers in the provider's own UI. */

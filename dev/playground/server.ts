@@ -27,6 +27,7 @@ import type { Emulator, IntegrationDriver, RequestRecord } from '../emulator'
 import { PROVIDER_TITLES } from './config'
 import type { ChatItem, Mode, SessionState, SessionView, Snapshot, StreamEvents, StripItem, TicketMessageView, TicketView } from './types'
 import { agentNameProblem, attachmentUrlProblem, escalationProblem, textProblem, titleFromUrl } from './validate'
+import { allowMediaHost } from './media-hosts'
 
 export interface PlaygroundOptions {
   emulator: Emulator
@@ -162,7 +163,10 @@ export class Playground {
       })
     })
     const { port: bound } = this.server.address() as AddressInfo
-    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}/`
+    const hostPort = `${host.includes(':') ? `[${host}]` : host}:${bound}`
+    this.url = `http://${hostPort}/`
+    // Its sample media (/samples/…) are fetched by the integration in this process: allow exactly this host:port.
+    this.unsubscribe.push(allowMediaHost(hostPort))
     return this
   }
 

@@ -1,6 +1,6 @@
 /**
  * Logging that cannot leak: every line goes through a redactor that knows the configuration's secrets,
- * hides e-mail addresses and masks credential-looking query parameters.
+ * hides e-mail addresses and international phone numbers and masks credential-looking query parameters.
  */
 export type LogSink = {
   debug(...args: unknown[]): void
@@ -23,6 +23,29 @@ const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}/g
 const MAX_LINE = 8_000
 const SECRET_PARAM = /([?&](?:hapikey|api_key|apikey|access_token|refresh_token|token|code|client_secret|secret_key|key)=)[^&#\s"']*/gi
 const BEARER = /(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g
+// International phone numbers (`+` and at least 7 digits; separators: space, dot, dash, parentheses). Bounded quantifier.
+const PHONE = /\+\d[\d ().-]{5,22}\d/g
+const maskPhone = (found: string) => (found.replace(/\D/g, '').length >= 7 ? '[phone]' : found)
+
+/**
+ * Where to cut a line longer than MAX_LINE: never inside a surrogate pair, and before the word that spans the cut when
+ * it holds an `@` (an e-mail address cut before its domain would no longer match the pattern and stay readable).
+ * Bounded look-around (an address is at most 254 characters).
+ */
+const cutAt = (text: string): number => {
+  let end = MAX_LINE
+  const last = text.charCodeAt(end - 1)
+  if (last >= 0xd800 && last <= 0xdbff) end--
+  const space = (i: number) => {
+    const c = text.charCodeAt(i)
+    return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d
+  }
+  let start = end
+  while (start > 0 && end - start < 300 && !space(start - 1)) start--
+  let stop = end
+  while (stop < text.length && stop - end < 300 && !space(stop)) stop++
+  return text.slice(start, stop).includes('@') ? start : end
+}
 
 const isSecret = (s: unknown): s is string => typeof s === 'string' && s.length >= 4
 // Longest first, so that a secret containing another is replaced whole.
@@ -60,8 +83,8 @@ export class Redactor {
       if (out.includes(secret)) out = out.split(secret).join('[redacted]')
     }
     // Cut after the secrets are gone (a secret across the cut would leave a readable piece), before the regexes.
-    if (out.length > MAX_LINE) out = `${out.slice(0, MAX_LINE)}… [${out.length - MAX_LINE} more characters]`
-    return out.replace(SECRET_PARAM, '$1[redacted]').replace(BEARER, '$1 [redacted]').replace(EMAIL, '[email]')
+    if (out.length > MAX_LINE) out = `${out.slice(0, cutAt(out))}… [${out.length - MAX_LINE} more characters]`
+    return out.replace(SECRET_PARAM, '$1[redacted]').replace(BEARER, '$1 [redacted]').replace(EMAIL, '[email]').replace(PHONE, maskPhone)
   }
 }
 

@@ -4,93 +4,199 @@
  */
 import type { HitlSessionExtras, OutboundMessage, Transcript, TranscriptEntry } from './types'
 
-type Payload = Record<string, any>
+type Payload = Record<string, unknown>
+
+/** Nested blocs and carousels deeper than this are not rendered (Botpress itself nests one level). */
+const MAX_DEPTH = 4
+/** Items of one bloc, carousel or option list rendered at most. */
+const MAX_ITEMS = 200
+const MAX_URL = 4096
+
+const obj = (value: unknown): Payload =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Payload) : {}
+
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value.slice(0, MAX_ITEMS) : [])
 
 const str = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim() : typeof value === 'number' ? String(value) : undefined
 
+const num = (value: unknown): string => (typeof value === 'number' && Number.isFinite(value) ? String(value) : '?')
+
 const join = (...parts: Array<string | undefined>) => parts.filter((p): p is string => !!p).join(' ')
+
+/**
+ * `value` when it is an http(s) URL safe to show as a link, image or attachment; otherwise `undefined`. No
+ * `javascript:`, `data:`, `file:` or any other scheme, no whitespace or control characters (browsers strip tabs and
+ * line breaks inside URLs, which hides a scheme), at most 4,096 characters.
+ */
+export const webUrl = (value: unknown): string | undefined => {
+  if (typeof value !== 'string') return undefined
+  const url = value.trim()
+  if (!url || url.length > MAX_URL) return undefined
+  for (let i = 0; i < url.length; i++) {
+    const code = url.charCodeAt(i)
+    if (code <= 0x20 || code === 0x7f) return undefined
+  }
+  const scheme = url.slice(0, 8).toLowerCase()
+  if (!scheme.startsWith('http://') && !scheme.startsWith('https://')) return undefined
+  try {
+    const parsed = new URL(url)
+    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname ? url : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** What replaces a URL that may not become a link: the reader knows something was there, nothing can be clicked. */
+export const UNSAFE_LINK_NOTE = '(link removed: not an http(s) address)'
 
 const media = (label: string, url: unknown, title: unknown) => {
   const t = str(title)
   const u = str(url)
-  return `[${label}${t ? `: ${t}` : ''}]${u ? ` ${u}` : ''}`
+  const shown = u === undefined ? '' : ` ${webUrl(u) ?? UNSAFE_LINK_NOTE}`
+  return `[${label}${t ? `: ${t}` : ''}]${shown}`
 }
 
-const renderCard = (card: Payload): string => {
-  const actions = Array.isArray(card.actions)
-    ? card.actions.map((a: Payload) => str(a?.label)).filter(Boolean).join(' | ')
-    : ''
+const renderCard = (value: unknown): string => {
+  const card = obj(value)
+  const actions = list(card.actions)
+    .map((a) => str(obj(a).label))
+    .filter(Boolean)
+    .join(' | ')
+  const image = str(card.imageUrl)
   return join(
     `[Card] ${str(card.title) ?? ''}`.trim(),
     str(card.subtitle) ? `— ${str(card.subtitle)}` : undefined,
-    str(card.imageUrl),
+    image === undefined ? undefined : (webUrl(image) ?? UNSAFE_LINK_NOTE),
     actions ? `(${actions})` : undefined
   )
 }
 
 const renderOptions = (options: unknown): string =>
-  Array.isArray(options)
-    ? options
-        .map((o: Payload) => str(o?.label) ?? str(o?.value))
-        .filter(Boolean)
-        .map((label, i) => `${i + 1}. ${label}`)
-        .join('\n')
-    : ''
+  list(options)
+    .map((o) => str(obj(o).label) ?? str(obj(o).value))
+    .filter(Boolean)
+    .map((label, i) => `${i + 1}. ${label}`)
+    .join('\n')
 
-/** Readable text of any default Botpress message payload. Never returns "undefined". */
-export const renderPayload = (type: string, payload: Payload | undefined): string => {
-  const p = payload ?? {}
+const MEDIA_FIELD: Readonly<Record<'image' | 'audio' | 'video' | 'file', string>> = {
+  image: 'imageUrl',
+  audio: 'audioUrl',
+  video: 'videoUrl',
+  file: 'fileUrl',
+}
+const isMediaType = (type: string): type is keyof typeof MEDIA_FIELD => Object.prototype.hasOwnProperty.call(MEDIA_FIELD, type)
+const labelOf = (type: string) => type.charAt(0).toUpperCase() + type.slice(1)
+
+const render = (type: string, payload: unknown, depth: number): string => {
+  const p = obj(payload)
+  if (isMediaType(type)) return media(labelOf(type), p[MEDIA_FIELD[type]], p.title)
   switch (type) {
     case 'text':
       return str(p.text) ?? ''
     case 'markdown':
       return str(p.markdown) ?? ''
-    case 'image':
-      return media('Image', p.imageUrl, p.title)
-    case 'audio':
-      return media('Audio', p.audioUrl, p.title)
-    case 'video':
-      return media('Video', p.videoUrl, p.title)
-    case 'file':
-      return media('File', p.fileUrl, p.title)
     case 'location': {
       const where = str(p.address) ?? str(p.title)
-      return `[Location${where ? `: ${where}` : ''}] ${p.latitude}, ${p.longitude}`
+      return `[Location${where ? `: ${where}` : ''}] ${num(p.latitude)}, ${num(p.longitude)}`
     }
     case 'card':
       return renderCard(p)
     case 'carousel':
-      return Array.isArray(p.items) ? p.items.map((c: Payload) => renderCard(c)).join('\n') : '[Carousel]'
+      return Array.isArray(p.items) ? list(p.items).map(renderCard).join('\n') : '[Carousel]'
     case 'choice':
     case 'dropdown': {
       const options = renderOptions(p.options)
       return [str(p.text), options].filter(Boolean).join('\n')
     }
     case 'bloc':
-      return Array.isArray(p.items)
-        ? p.items.map((item: Payload) => renderPayload(String(item?.type), item?.payload)).filter(Boolean).join('\n')
-        : ''
+      if (depth >= MAX_DEPTH) return '[Bloc]'
+      return list(p.items)
+        .map((item) => render(String(obj(item).type), obj(item).payload, depth + 1))
+        .filter(Boolean)
+        .join('\n')
     default:
-      return str(p.text) ?? `[${type}]`
+      return str(p.text) ?? `[${type.slice(0, 100)}]`
   }
 }
 
+/** Readable text of any default Botpress message payload. Never returns "undefined"; never a non-http(s) URL. */
+export const renderPayload = (type: string, payload: Payload | undefined): string => inertLinks(render(String(type), payload, 0))
+
 /** Readable text of a normalized outbound message (used where a provider cannot carry the type). */
-export const renderOutbound = (message: OutboundMessage): string => {
+export const renderOutbound = (message: OutboundMessage, depth = 0): string => {
   switch (message.type) {
     case 'text':
-      return message.text
+      return inertLinks(message.text)
     case 'markdown':
-      return message.markdown
+      return inertLinks(message.markdown)
     case 'location':
       return renderPayload('location', message)
     case 'bloc':
-      return message.items.map(renderOutbound).join('\n')
+      return depth >= MAX_DEPTH ? '[Bloc]' : message.items.slice(0, MAX_ITEMS).map((m) => renderOutbound(m, depth + 1)).join('\n')
     default:
-      return media(message.type[0]!.toUpperCase() + message.type.slice(1), message.url, message.title)
+      return inertLinks(media(labelOf(message.type), message.url, message.title))
   }
 }
+
+// ── Links in text ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+const SAFE_SCHEMES = ['http:', 'https:', 'mailto:']
+/** Longest scheme looked at; a longer run of scheme characters before `:` is treated as unsafe. */
+const MAX_SCHEME = 32
+
+/**
+ * Whether the link destination starting at `text[from]` is http(s), mailto or relative. Reads the destination's leading
+ * run of scheme characters only (at most 32 of them, tabs and line breaks skipped as browsers do): what follows decides.
+ */
+const safeDestination = (text: string, from: number): boolean => {
+  let scheme = ''
+  let started = false
+  // Linear overall: every scan stops at the first character that is neither whitespace nor a scheme character (the
+  // next `]` at the latest), or after 32 scheme characters.
+  for (let i = from; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    // Browsers drop tabs and line breaks inside URLs; markdown allows spaces and `<` before a destination.
+    if (code === 0x09 || code === 0x0a || code === 0x0d) continue
+    if (!started && (code === 0x20 || code === 0x3c)) continue
+    started = true
+    if (code === 0x3a /* : */) return SAFE_SCHEMES.includes(`${scheme.toLowerCase()}:`)
+    // An entity may decode to a scheme character or to `:` (`javascript&#58;`, `&#106;avascript:`).
+    if (code === 0x26 /* & */) return false
+    if (!isSchemeChar(code, scheme === '')) return true
+    if (scheme.length >= MAX_SCHEME) return false
+    scheme += text[i]
+  }
+  // The text ends inside the destination: no closing parenthesis, no link.
+  return true
+}
+
+const LINK_CANDIDATE = /\](?=[(:])|<(?=[A-Za-z])/g
+
+const isSchemeChar = (code: number, first: boolean) =>
+  (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (!first && ((code >= 0x30 && code <= 0x39) || code === 0x2b || code === 0x2d || code === 0x2e))
+
+/** `<scheme:` at `text[at]` with a scheme that is not http(s) or mailto (a CommonMark autolink). */
+const unsafeAutolink = (text: string, at: number): boolean => {
+  let i = at + 1
+  while (i < text.length && i - at <= 33 && isSchemeChar(text.charCodeAt(i), i === at + 1)) i++
+  if (i === at + 1 || text[i] !== ':' || i - at < 3) return false
+  return !SAFE_SCHEMES.includes(`${text.slice(at + 1, i).toLowerCase()}:`)
+}
+
+/**
+ * Text where no markdown link, image, reference definition or autolink can point to anything but http(s), mailto or
+ * a relative address: `[x](javascript:…)` becomes `[x] (javascript:…)` and `<data:…>` becomes `< data:…>`, inert text
+ * in every markdown flavour, otherwise unchanged. One pass, a bounded look at each `]` and `<`.
+ */
+export const inertLinks = (text: string): string =>
+  // The pattern only finds the two candidates (literal characters and one look-ahead, no backtracking); the checks
+  // behind each are bounded scans.
+  text.replace(LINK_CANDIDATE, (found: string, at: number) =>
+    (found === ']' ? !safeDestination(text, at + 2) : unsafeAutolink(text, at)) ? `${found} ` : found
+  )
+
+// ── Transcript ──────────────────────────────────────────────────────────────────────────────────────────────────────
 
 export type HistoryMessage = {
   source: { type: 'user'; userId: string } | { type: 'bot' }
@@ -98,19 +204,59 @@ export type HistoryMessage = {
   payload: Payload
 }
 
+/**
+ * The payload an entry carries to the provider: the original, except that a URL that is not http(s) never reaches it
+ * as a medium, card image or link button (a medium becomes the text that says so).
+ */
+const safeEntry = (type: string, payload: unknown, depth: number): { type: string; payload: Payload } => {
+  const p = obj(payload)
+  if (isMediaType(type)) {
+    const url = p[MEDIA_FIELD[type]]
+    return url === undefined || webUrl(url) ? { type, payload: p } : { type: 'text', payload: { text: render(type, p, depth) } }
+  }
+  if (type === 'card') return { type, payload: safeCard(p) }
+  if (type === 'carousel' && Array.isArray(p.items)) return { type, payload: { ...p, items: p.items.map((c) => safeCard(obj(c))) } }
+  if (type === 'bloc' && Array.isArray(p.items)) {
+    if (depth >= MAX_DEPTH) return { type: 'text', payload: { text: '[Bloc]' } }
+    return { type, payload: { ...p, items: p.items.map((i) => safeEntry(String(obj(i).type), obj(i).payload, depth + 1)) } }
+  }
+  return { type, payload: p }
+}
+
+const safeCard = (card: Payload): Payload => {
+  const { imageUrl, actions, ...rest } = card
+  return {
+    ...rest,
+    ...(imageUrl === undefined ? {} : webUrl(imageUrl) ? { imageUrl } : {}),
+    ...(Array.isArray(actions)
+      ? {
+          actions: actions.map((a) => {
+            const action = obj(a)
+            return action.action === 'url' && !webUrl(action.value) ? { ...action, value: UNSAFE_LINK_NOTE } : a
+          }),
+        }
+      : actions === undefined
+        ? {}
+        : { actions }),
+  }
+}
+
 export const buildTranscript = (
   history: HistoryMessage[],
   names: { user: (botpressUserId: string) => string; bot: string }
 ): Transcript => {
   const entries: TranscriptEntry[] = []
-  for (const message of history ?? []) {
-    const text = renderPayload(message.type, message.payload)
+  for (const message of Array.isArray(history) ? history : []) {
+    if (!message || typeof message !== 'object' || typeof message.type !== 'string') continue
+    const type = message.type
+    const text = renderPayload(type, message.payload)
     if (!text) continue
+    const source = obj(message.source)
+    const userId = typeof source.userId === 'string' ? source.userId : ''
     const author: TranscriptEntry['author'] =
-      message.source?.type === 'user'
-        ? { kind: 'user', name: names.user(message.source.userId), botpressUserId: message.source.userId }
-        : { kind: 'bot', name: names.bot }
-    entries.push({ author, type: message.type, text, payload: message.payload ?? {} })
+      source.type === 'user' ? { kind: 'user', name: names.user(userId), botpressUserId: userId } : { kind: 'bot', name: names.bot }
+    const safe = safeEntry(type, message.payload, 0)
+    entries.push({ author, type: safe.type, text, payload: safe.payload })
   }
   const text = entries
     .map((e) => {
@@ -121,36 +267,38 @@ export const buildTranscript = (
   return { entries, text }
 }
 
-/** Normalizes a Botpress hitl-channel message (text/image/audio/video/file/bloc) for adapters. */
-export const toOutbound = (type: string, payload: Payload): OutboundMessage => {
+/**
+ * Normalizes a Botpress hitl-channel message (text/image/audio/video/file/bloc) for adapters. A medium whose URL is
+ * not http(s) (or is missing) becomes the text that says so: no adapter is ever handed a `javascript:` or `data:` URL.
+ */
+export const toOutbound = (type: string, payload: Payload, depth = 0): OutboundMessage => {
+  const p = obj(payload)
+  if (isMediaType(type)) {
+    const url = webUrl(p[MEDIA_FIELD[type]])
+    const title = str(p.title)
+    return url ? { type, url, title } : { type: 'text', text: render(type, p, depth) }
+  }
   switch (type) {
     case 'text':
-      return { type: 'text', text: String(payload.text ?? '') }
+      return { type: 'text', text: String(p.text ?? '') }
     case 'markdown':
-      return { type: 'markdown', markdown: String(payload.markdown ?? '') }
-    case 'image':
-      return { type: 'image', url: String(payload.imageUrl ?? ''), title: str(payload.title) }
-    case 'audio':
-      return { type: 'audio', url: String(payload.audioUrl ?? ''), title: str(payload.title) }
-    case 'video':
-      return { type: 'video', url: String(payload.videoUrl ?? ''), title: str(payload.title) }
-    case 'file':
-      return { type: 'file', url: String(payload.fileUrl ?? ''), title: str(payload.title) }
+      return { type: 'markdown', markdown: String(p.markdown ?? '') }
     case 'location':
       return {
         type: 'location',
-        latitude: Number(payload.latitude),
-        longitude: Number(payload.longitude),
-        address: str(payload.address),
-        title: str(payload.title),
+        latitude: Number(p.latitude),
+        longitude: Number(p.longitude),
+        address: str(p.address),
+        title: str(p.title),
       }
     case 'bloc':
+      if (depth >= MAX_DEPTH) return { type: 'text', text: '[Bloc]' }
       return {
         type: 'bloc',
-        items: (Array.isArray(payload.items) ? payload.items : []).map((i: Payload) => toOutbound(String(i?.type), i?.payload ?? {})),
+        items: list(p.items).map((i) => toOutbound(String(obj(i).type), obj(obj(i).payload), depth + 1)),
       }
     default:
-      return { type: 'text', text: renderPayload(type, payload) }
+      return { type: 'text', text: renderPayload(type, p) }
   }
 }
 
@@ -162,13 +310,13 @@ export const outboundToPayload = (message: OutboundMessage): { type: string; pay
     case 'markdown':
       return { type: 'markdown', payload: { markdown: message.markdown } }
     case 'image':
-      return { type: 'image', payload: { imageUrl: message.url, ...(message.title ? { title: message.title } : {}) } }
     case 'audio':
-      return { type: 'audio', payload: { audioUrl: message.url, ...(message.title ? { title: message.title } : {}) } }
     case 'video':
-      return { type: 'video', payload: { videoUrl: message.url, ...(message.title ? { title: message.title } : {}) } }
-    case 'file':
-      return { type: 'file', payload: { fileUrl: message.url, ...(message.title ? { title: message.title } : {}) } }
+    case 'file': {
+      const url = webUrl(message.url)
+      if (!url) return { type: 'text', payload: { text: renderOutbound(message) } }
+      return { type: message.type, payload: { [MEDIA_FIELD[message.type]]: url, ...(message.title ? { title: message.title } : {}) } }
+    }
     case 'location': {
       const { type, ...payload } = message
       return { type, payload: Object.fromEntries(Object.entries(payload).filter(([, v]) => v !== undefined)) }
@@ -189,7 +337,10 @@ export const openingText = (
 ): string => {
   const { extras } = input
   const title = input.title ?? extras.subject
-  const head = [title, input.description].filter((s): s is string => !!s?.trim()).join('\n')
+  const head = [title, input.description]
+    .filter((s): s is string => typeof s === 'string' && !!s.trim())
+    .map(inertLinks)
+    .join('\n')
   const details = [
     extras.priority ? `Priority: ${extras.priority}` : undefined,
     extras.routing && !routingApplied(extras.routing) ? `Routing: ${extras.routing}` : undefined,

@@ -28,3 +28,35 @@ describe('redaction cost', () => {
     expect(out).not.toContain('secret-value')
   })
 })
+
+describe('cutting long lines', () => {
+  it('never leaves the readable part of an e-mail address cut before its domain', () => {
+    for (let shift = 0; shift < 30; shift++) {
+      const line = `${'x '.repeat(3_990)}${' '.repeat(shift)}contact jane.doe@example.com please ${'y'.repeat(200)}`
+      const out = new Redactor([]).redact(line)
+      expect(out).not.toContain('jane')
+      expect(out).not.toMatch(/doe@|@exa/)
+    }
+  })
+
+  it('never cuts inside a surrogate pair', () => {
+    for (const pad of [0, 1]) {
+      const out = new Redactor([]).redact('a'.repeat(pad) + '😀'.repeat(5_000))
+      expect(out.split('…')[0]).not.toMatch(/[\uD800-\uDBFF]$/)
+    }
+  })
+})
+
+describe('phone numbers', () => {
+  it.each([
+    ['customer +1 (514) 555-0100 called', 'customer [phone] called'],
+    ['tel +33 6 12 34 56 78.', 'tel [phone].'],
+    ['+4915112345678', '[phone]'],
+  ])('masks %j', (line, expected) => {
+    expect(new Redactor([]).redact(line)).toBe(expected)
+  })
+
+  it.each(['retry +1 in 3 s', 'at 2026-11-30T22:49:24.123+00:00', 'took +250 ms', 'id 15145550100'])('leaves %j alone', (line) => {
+    expect(new Redactor([]).redact(line)).toBe(line)
+  })
+})

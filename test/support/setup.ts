@@ -12,3 +12,11 @@ for (const level of ['log', 'info', 'debug', 'warn', 'error'] as const) {
     if (process.env.TEST_LOGS) original(...args)
   }
 }
+
+/**
+ * The media fetcher (src/core/media.ts) resolves and checks every host before connecting, and nothing resolves in the
+ * sandbox. These are exactly the media hosts the provider fakes serve with msw (HubSpot's FILE_HOST and LiveChat's
+ * WEB_HOSTS, the conformance suite's images): allow-listed, they skip the address check and msw answers them in-process.
+ * The fetcher's own tests unset or override this per test.
+ */
+process.env.HITL_MEDIA_ALLOW_HOSTS = 'example.com,media.test'
