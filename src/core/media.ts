@@ -481,25 +481,45 @@ export const createMediaFetcher = (options: MediaFetcherOptions = {}): MediaFetc
       })
       req.on('response', (res) => {
         const status = res.statusCode ?? 0
-        const stop = (result: MediaFetchResult) => {
-          // Settle first: destroying emits 'aborted'/'error', which must not replace the real reason.
-          done({ kind: 'done', result })
+        const close = () => {
           res.destroy()
           req.destroy()
         }
+        const stop = (result: MediaFetchResult) => {
+          // Settle first: destroying emits 'aborted'/'error', which must not replace the real reason.
+          done({ kind: 'done', result })
+          close()
+        }
+        /**
+         * An answer without a body we want (redirect, error status): settled at once, its short body read and thrown
+         * away rather than the socket torn down mid-response (in-process HTTP mocks crash Node when a socket they are
+         * still writing to is destroyed). A long or slow body is still cut: after 64 KiB or 2 s, whichever comes first.
+         */
+        const discard = () => {
+          let drained = 0
+          // Not the injectable deadline timers: this guard is not part of the download's time budget.
+          const cut = setTimeout(close, 2_000).unref()
+          res.on('data', (chunk: Buffer) => {
+            drained += chunk.length
+            if (drained > 65_536) close()
+          })
+          res.on('error', () => undefined)
+          res.on('close', () => clearTimeout(cut))
+          res.resume()
+        }
         if (status >= 300 && status < 400) {
           const location = res.headers.location
-          if (typeof location === 'string' && location) {
-            done({ kind: 'redirect', location: location.slice(0, 8_000) })
-            res.destroy()
-            req.destroy()
-            return
-          }
-          return stop(refuse(`${where} answered ${status} without a location`))
+          done(
+            typeof location === 'string' && location
+              ? { kind: 'redirect', location: location.slice(0, 8_000) }
+              : { kind: 'done', result: refuse(`${where} answered ${status} without a location`) }
+          )
+          return discard()
         }
         if (status < 200 || status >= 300) {
           const passing = status >= 500 || status === 429 || status === 408
-          return stop({ ok: false, reason: `${where} answered ${status}`, transient: passing })
+          done({ kind: 'done', result: { ok: false, reason: `${where} answered ${status}`, transient: passing } })
+          return discard()
         }
         const encoding = String(res.headers['content-encoding'] ?? 'identity').trim().toLowerCase()
         if (encoding !== 'identity' && encoding !== '') {

@@ -19,4 +19,4 @@ for (const level of ['log', 'info', 'debug', 'warn', 'error'] as const) {
  * WEB_HOSTS, the conformance suite's images): allow-listed, they skip the address check and msw answers them in-process.
  * The fetcher's own tests unset or override this per test.
  */
-process.env.HITL_MEDIA_ALLOW_HOSTS = 'example.com,media.test'
+process.env.HITL_MEDIA_ALLOW_HOSTS = 'example.com,media.test,x.test'
