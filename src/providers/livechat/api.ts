@@ -23,14 +23,14 @@ export const ANSWER_STATUSES = Array.from({ length: 100 }, (_, i) => 400 + i).fi
 
 /** `dal:…`, `fra:…`, `fra-a:…` → the region (data center) a LiveChat token belongs to. */
 export const regionOfToken = (token: string | undefined): string | undefined => {
-  const match = /^([a-z]{2,5}(?:-[a-z0-9]{1,3})?):\S/i.exec(token ?? '')
+  const match = /^([a-z]{2,5}(?:-[a-z0-9]{1,3})?):\S/i.exec((token ?? '').slice(0, 16))
   return match ? match[1]!.toLowerCase() : undefined
 }
 
 /** The agent token is Base64 of `<accountId>:<personal access token>`; the PAT itself usually starts with its region. */
 export const decodeAgentToken = (agentToken: string | undefined): { accountId?: string; pat?: string; decoded?: string } => {
   const raw = agentToken?.trim()
-  if (!raw || !/^[A-Za-z0-9+/=_-]+$/.test(raw)) return {}
+  if (!raw || raw.length > 4096 || !/^[A-Za-z0-9+/=_-]+$/.test(raw)) return {}
   const decoded = Buffer.from(raw, 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
   // Anything that does not decode to printable "account:token" is not what the Developer Console shows.
@@ -113,32 +113,24 @@ export type CallOptions = {
 export type Clients = {
   api: HttpClient
   accounts: HttpClient
-  /** For fetching media from the web (its errors must not say "LiveChat"). */
-  media: HttpClient
+  /** Redacts configured and run-time secrets (the same redactor as the logs). */
   scrub: (text: string) => string
 }
 
-export const createClients = (
-  http: HttpClientFactory,
-  config: LivechatConfig,
-  runtimeSecrets: () => string[],
-  scrub: (text: string) => string
-): Clients => ({
+/** Run-time secrets are registered with `deps.secrets`, whose redactor the shared client applies to every error. */
+export const createClients = (http: HttpClientFactory, config: LivechatConfig, scrub: (text: string) => string): Clients => ({
   api: http({
     provider: TITLE,
     baseUrl: config.apiBaseUrl?.trim() || DEFAULT_API_URL,
     headers: { accept: 'application/json' },
     describeError: describeLivechatError,
-    secrets: runtimeSecrets,
   }),
   accounts: http({
     provider: `${TITLE} accounts`,
     baseUrl: config.accountsBaseUrl?.trim() || DEFAULT_ACCOUNTS_URL,
     headers: { accept: 'application/json' },
     describeError: describeLivechatError,
-    secrets: runtimeSecrets,
   }),
-  media: http({ provider: 'media download', baseUrl: 'https://media.invalid', secrets: runtimeSecrets }),
   scrub,
 })
 

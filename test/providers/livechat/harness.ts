@@ -41,7 +41,7 @@ export const harness = (fake: LivechatFake, overrides: Partial<LivechatConfig> =
     store,
     ctx: { botId: 'bot_1', integrationId: 'int_1', webhookId: 'wh_livechat_test' },
   })
-  return { adapter, config, store, logs }
+  return { adapter, config, store, logs, redact: (text: string) => redactor.redact(text) }
 }
 
 export type Contact = ContactRef & { state: () => Data }
