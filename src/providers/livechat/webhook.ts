@@ -135,9 +135,12 @@ const agentOf = (u: { id: string; name?: string; avatar?: string }): Agent => {
 }
 
 /** The agent the router gave the chat to: an agent user who is present in it (not a supervisor visible to agents only). */
+const MAX_CHAT_USERS = 100
+
 const routedAgent = (users: unknown[] | undefined): Agent | undefined => {
-  for (const entry of users ?? []) {
-    const parsed = safeParse(user, dropNulls(entry))
+  for (const entry of (users ?? []).slice(0, MAX_CHAT_USERS)) {
+    if (!isRecord(entry) || entry.type !== 'agent' || entry.present !== true) continue
+    const parsed = safeParse(user, entry)
     if (!parsed.success) continue
     const u = parsed.data
     if (u.type === 'agent' && u.present === true && u.visibility !== 'agents') return agentOf(u)
