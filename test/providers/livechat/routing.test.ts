@@ -72,6 +72,31 @@ describe('the routed agent and later assignments', () => {
   })
 })
 
+describe('transient versus permanent while applying a webhook', () => {
+  it('get_agent failing with 503 → the transfer is answered 503 (redelivered), then applied with the agent\'s name', async () => {
+    const { chatId } = await open()
+    fake.addAgent(carol)
+    fake.inject('configuration get_agent', { status: 503 })
+    const transfer = fake.transferred(chatId, { agentIds: [carol.id] })
+    // No retries inside the request (and no real waiting): the webhook answer itself must say "retry later".
+    process.env.HITL_HTTP_RETRIES = '0'
+    try {
+      expect((await deliver(transfer)).status).toBe(503)
+    } finally {
+      delete process.env.HITL_HTTP_RETRIES
+    }
+    expect(rig.events('hitlAssigned')).toHaveLength(0)
+    expect((await deliver(transfer)).status).toBe(200)
+    expect(assignedNames()).toEqual([carol.name])
+  })
+
+  it('get_agent refusing the agent (not_found, documented by the Configuration API) degrades to the id', async () => {
+    const { chatId } = await open()
+    expect((await deliver(fake.transferred(chatId, { agentIds: ['ghost@example.com'] }))).status).toBe(200)
+    expect(assignedNames()).toEqual(['ghost@example.com'])
+  })
+})
+
 describe('archived chats', () => {
   it('chat_transferred of an archived chat (no thread_id) never assigns the closed session, nor a later one', async () => {
     const first = await open()
