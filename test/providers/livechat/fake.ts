@@ -10,6 +10,17 @@
  * produces (expired token, wrong region, inactive chat, missing scope, upload too large) are answered as LiveChat
  * answers them: `{error: {type, message, data?}}`.
  *
+ * Sources (v3.6 is the stable version of these pages; mirrored in github.com/livechat/livechat-public-docs, src/pages):
+ * - Customer Chat API: platform.text.com/docs/messaging/customer-chat-api (methods, § Possible errors — no `not_found`);
+ * - Agent Chat API: platform.text.com/docs/messaging/agent-chat-api (data structures: chat, thread, users with `present`);
+ * - Configuration API: platform.text.com/docs/management/configuration-api (§ Webhooks: Register/List/Unregister Webhook,
+ *   "Triggering actions" table of filters per action; List Webhooks answers without `secret_key`);
+ * - Webhooks: platform.text.com/docs/management/webhooks (payloads; `chat_transferred.thread_id` "present if the chat is
+ *   active"; `additional_data.chat_properties`);
+ * - Default properties: platform.text.com/docs/messaging/references/default-properties#source (`source.client_id`);
+ * - Customer authorization: platform.text.com/docs/authorization/customer-authorization (cookie grant, identity cookies)
+ *   and platform.text.com/docs/authorization/troubleshooting (`unauthorized_client`, `invalid_redirect_uri`).
+ *
  * "The web" the end user's media come from is served here too (https://example.com/…, https://media.test/…): the
  * adapter downloads a medium there and uploads it to the CDN; `received()` reports an uploaded file by the URL it was
  * downloaded from (the agent sees that very file), or by its CDN URL when its origin is unknown.
@@ -218,7 +229,9 @@ const CHAT_ACTIONS = [
   'thread_untagged', 'events_marked_as_seen', 'thread_summary_set',
 ]
 
+/** Request fields per action, from each method's "Request" table in the v3.6 references listed above. */
 const SPECS: Record<string, Record<string, (body: any) => string[]>> = {
+  // Customer Chat API v3.6 § Chats / Events / Customers.
   customer: {
     update_customer: (b) => {
       const out = shapeOf('update_customer', b, {
@@ -264,6 +277,7 @@ const SPECS: Record<string, Record<string, (body: any) => string[]>> = {
     },
     deactivate_chat: (b) => shapeOf('agent deactivate_chat', b, { id: [true, isText, 'a chat id'], ignore_requester_presence: [false, isBool, 'a boolean'] }),
   },
+  // Configuration API v3.6 § Webhooks, § Agents.
   configuration: {
     list_webhooks: (b) => shapeOf('list_webhooks', b, { owner_client_id: [true, isText, 'a client id'] }),
     register_webhook: (b) => {
@@ -1054,6 +1068,8 @@ export class LivechatFake implements FakeProvider {
     }
 
     if (body.organization_id !== ORG_ID) return oauthError(401, 'invalid_request', 'Invalid organization_id')
+    // The redirect_uri must be one of the app's Redirect URIs (oauth-authorization#redirect-uris); refused as
+    // `unauthorized_client` with the exception detail `invalid_redirect_uri` (authorization/troubleshooting).
     const allowed = this.options.redirectUris
     if (allowed && !allowed.includes(body.redirect_uri)) return oauthError(401, 'unauthorized_client', 'invalid_redirect_uri')
     const cookies = Object.fromEntries(
@@ -1062,6 +1078,7 @@ export class LivechatFake implements FakeProvider {
         .map((c) => c.trim().split('='))
         .filter((kv) => kv.length === 2)
     ) as Record<string, string>
+    // "Case: Existing customer": the identity cookies name a known customer, who gets a new token (no new customer).
     let customer = this.options.acceptsCookies ? this.customers.get(cookies.__lc_cid ?? '') : undefined
     if (customer && customer.cst !== cookies.__lc_cst) customer = undefined
     if (!customer) {
