@@ -9,6 +9,7 @@
  */
 import { ProviderError } from '../../core/errors'
 import type { HttpClient, HttpClientFactory, HttpResponse } from '../../core/http'
+import { isRecord } from '../shared'
 import type { LivechatConfig } from './config'
 
 export const TITLE = 'LiveChat'
@@ -42,19 +43,21 @@ export type LivechatErrorBody = { type?: string; message?: string; data?: Record
 
 /** `{error: {type, message, data}}` (Web APIs) or `{oauth_exception, exception_description}` (accounts) → normalized. */
 export const errorOf = (body: unknown): LivechatErrorBody | undefined => {
-  if (!body || typeof body !== 'object') return undefined
-  const error = (body as { error?: unknown }).error
-  if (error && typeof error === 'object') {
-    const e = error as Record<string, unknown>
+  if (!isRecord(body)) return undefined
+  const error = body.error
+  if (isRecord(error)) {
     return {
-      type: typeof e.type === 'string' ? e.type : undefined,
-      message: typeof e.message === 'string' ? e.message : undefined,
-      data: e.data && typeof e.data === 'object' ? (e.data as Record<string, unknown>) : undefined,
+      type: typeof error.type === 'string' ? error.type : undefined,
+      message: typeof error.message === 'string' ? error.message : undefined,
+      data: isRecord(error.data) ? error.data : undefined,
     }
   }
-  const o = body as Record<string, unknown>
-  if (typeof o.oauth_exception === 'string') {
-    return { type: o.oauth_exception, message: typeof o.exception_description === 'string' ? o.exception_description : undefined }
+  // The accounts service names `oauth_exception` (+ `exception_details`, e.g. invalid_redirect_uri: authorization/troubleshooting);
+  // an RFC 6749 `{error, error_description}` answer is read the same way.
+  const type = typeof body.oauth_exception === 'string' ? body.oauth_exception : typeof error === 'string' ? error : undefined
+  if (type) {
+    const details = [body.exception_description, body.exception_details, body.error_description].filter((d): d is string => typeof d === 'string' && d !== '')
+    return { type, message: details.length ? details.join(' — ') : undefined }
   }
   return undefined
 }
