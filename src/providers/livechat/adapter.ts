@@ -12,7 +12,7 @@ import { str } from '../shared'
 import { isLivechatError, TITLE } from './api'
 import type { LivechatConfig } from './config'
 import { createContact } from './contacts'
-import { createLivechat } from './context'
+import { createLivechat, type Livechat } from './context'
 import { sendMessage } from './messages'
 import { maskEmail, normalizeAvatar } from './render'
 import { closeSession, openSession } from './sessions'
@@ -40,7 +40,7 @@ export const createLivechatAdapter = (config: LivechatConfig, deps: ProviderDeps
  * Name and avatar of an agent known only by id (chat_transferred): Configuration `get_agent`, when the token may. A
  * refusal (scope, unknown agent) degrades to the id; anything transient throws, so the webhook is redelivered.
  */
-const describeAgent = async (lc: ReturnType<typeof createLivechat>, agentId: string): Promise<Agent> => {
+const describeAgent = async (lc: Livechat, agentId: string): Promise<Agent> => {
   try {
     const agent = await lc.agentCall<{ name?: unknown; avatar?: unknown }>('configuration', 'get_agent', { id: agentId }, true)
     const pictureUrl = normalizeAvatar(str(agent.avatar))
