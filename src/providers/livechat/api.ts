@@ -9,6 +9,7 @@
  */
 import { ProviderError } from '../../core/errors'
 import type { HttpClient, HttpClientFactory, HttpResponse } from '../../core/http'
+import { isRecord } from '../shared'
 import type { LivechatConfig } from './config'
 
 export const TITLE = 'LiveChat'
@@ -23,14 +24,14 @@ export const ANSWER_STATUSES = Array.from({ length: 100 }, (_, i) => 400 + i).fi
 
 /** `dal:…`, `fra:…`, `fra-a:…` → the region (data center) a LiveChat token belongs to. */
 export const regionOfToken = (token: string | undefined): string | undefined => {
-  const match = /^([a-z]{2,5}(?:-[a-z0-9]{1,3})?):\S/i.exec(token ?? '')
+  const match = /^([a-z]{2,5}(?:-[a-z0-9]{1,3})?):\S/i.exec((token ?? '').slice(0, 16))
   return match ? match[1]!.toLowerCase() : undefined
 }
 
 /** The agent token is Base64 of `<accountId>:<personal access token>`; the PAT itself usually starts with its region. */
 export const decodeAgentToken = (agentToken: string | undefined): { accountId?: string; pat?: string; decoded?: string } => {
   const raw = agentToken?.trim()
-  if (!raw || !/^[A-Za-z0-9+/=_-]+$/.test(raw)) return {}
+  if (!raw || raw.length > 4096 || !/^[A-Za-z0-9+/=_-]+$/.test(raw)) return {}
   const decoded = Buffer.from(raw, 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
   // Anything that does not decode to printable "account:token" is not what the Developer Console shows.
@@ -42,19 +43,21 @@ export type LivechatErrorBody = { type?: string; message?: string; data?: Record
 
 /** `{error: {type, message, data}}` (Web APIs) or `{oauth_exception, exception_description}` (accounts) → normalized. */
 export const errorOf = (body: unknown): LivechatErrorBody | undefined => {
-  if (!body || typeof body !== 'object') return undefined
-  const error = (body as { error?: unknown }).error
-  if (error && typeof error === 'object') {
-    const e = error as Record<string, unknown>
+  if (!isRecord(body)) return undefined
+  const error = body.error
+  if (isRecord(error)) {
     return {
-      type: typeof e.type === 'string' ? e.type : undefined,
-      message: typeof e.message === 'string' ? e.message : undefined,
-      data: e.data && typeof e.data === 'object' ? (e.data as Record<string, unknown>) : undefined,
+      type: typeof error.type === 'string' ? error.type : undefined,
+      message: typeof error.message === 'string' ? error.message : undefined,
+      data: isRecord(error.data) ? error.data : undefined,
     }
   }
-  const o = body as Record<string, unknown>
-  if (typeof o.oauth_exception === 'string') {
-    return { type: o.oauth_exception, message: typeof o.exception_description === 'string' ? o.exception_description : undefined }
+  // The accounts service names `oauth_exception` (+ `exception_details`, e.g. invalid_redirect_uri: authorization/troubleshooting);
+  // an RFC 6749 `{error, error_description}` answer is read the same way.
+  const type = typeof body.oauth_exception === 'string' ? body.oauth_exception : typeof error === 'string' ? error : undefined
+  if (type) {
+    const details = [body.exception_description, body.exception_details, body.error_description].filter((d): d is string => typeof d === 'string' && d !== '')
+    return { type, message: details.length ? details.join(' — ') : undefined }
   }
   return undefined
 }
@@ -113,32 +116,24 @@ export type CallOptions = {
 export type Clients = {
   api: HttpClient
   accounts: HttpClient
-  /** For fetching media from the web (its errors must not say "LiveChat"). */
-  media: HttpClient
+  /** Redacts configured and run-time secrets (the same redactor as the logs). */
   scrub: (text: string) => string
 }
 
-export const createClients = (
-  http: HttpClientFactory,
-  config: LivechatConfig,
-  runtimeSecrets: () => string[],
-  scrub: (text: string) => string
-): Clients => ({
+/** Run-time secrets are registered with `deps.secrets`, whose redactor the shared client applies to every error. */
+export const createClients = (http: HttpClientFactory, config: LivechatConfig, scrub: (text: string) => string): Clients => ({
   api: http({
     provider: TITLE,
     baseUrl: config.apiBaseUrl?.trim() || DEFAULT_API_URL,
     headers: { accept: 'application/json' },
     describeError: describeLivechatError,
-    secrets: runtimeSecrets,
   }),
   accounts: http({
     provider: `${TITLE} accounts`,
     baseUrl: config.accountsBaseUrl?.trim() || DEFAULT_ACCOUNTS_URL,
     headers: { accept: 'application/json' },
     describeError: describeLivechatError,
-    secrets: runtimeSecrets,
   }),
-  media: http({ provider: 'media download', baseUrl: 'https://media.invalid', secrets: runtimeSecrets }),
   scrub,
 })
 

@@ -11,10 +11,12 @@
  * A renewed token must name the same customer (`entity_id`); anything else is refused, never silently used.
  * Credentials are always persisted through the holder (contact or session state), never only in memory.
  */
+import { createSingleFlight } from '../../core/cache'
 import { ProviderError } from '../../core/errors'
 import type { Logger } from '../../core/log'
-import type { LivechatConfig } from './config'
+import { str } from '../shared'
 import { ANSWER_STATUSES, errorOf, describeLivechatError, LivechatError, TITLE, type Clients } from './api'
+import type { LivechatConfig } from './config'
 
 export type CustomerCredentials = {
   customerId: string
@@ -38,12 +40,31 @@ const DEFAULT_LIFETIME_S = 28_800
 
 type TokenAnswer = { access_token?: unknown; entity_id?: unknown; expires_in?: unknown; organization_id?: unknown }
 
-const cookieValue = (setCookie: string | string[] | undefined, name: string): string | undefined => {
-  for (const line of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
-    // Several cookies may be folded in one header line: split at the commas that start a new "name=".
-    for (const part of line.split(/,(?=\s*[A-Za-z0-9_]+=)/)) {
-      const match = new RegExp(`^\\s*${name}=([^;]*)`).exec(part)
-      if (match && match[1]) return decodeURIComponent(match[1].trim())
+const MAX_COOKIE_LINE = 8192
+
+/**
+ * The value of cookie `name` in Set-Cookie lines (several may be folded in one line, separated by commas). Cookie
+ * values contain neither `;` nor `,` (RFC 6265 cookie-octet), so one indexOf scan per line finds it.
+ */
+export const cookieValue = (setCookie: string | string[] | undefined, name: string): string | undefined => {
+  const needle = `${name}=`
+  for (const raw of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
+    const line = raw.slice(0, MAX_COOKIE_LINE)
+    for (let at = line.indexOf(needle); at >= 0; at = line.indexOf(needle, at + needle.length)) {
+      let before = at - 1
+      while (before >= 0 && line[before] === ' ') before--
+      // Only at the start of the line or of a folded cookie (after a comma): `x__lc_cid=` or `Path=…; __lc_cid=` do not count.
+      if (before >= 0 && line[before] !== ',') continue
+      const start = at + needle.length
+      let end = start
+      while (end < line.length && line[end] !== ';' && line[end] !== ',') end++
+      const value = line.slice(start, end).trim()
+      if (!value) continue
+      try {
+        return decodeURIComponent(value)
+      } catch {
+        return value
+      }
     }
   }
   return undefined
@@ -65,9 +86,10 @@ export const credentialsFrom = (data: Record<string, unknown> | undefined, custo
   }
 }
 
-export class CustomerAuth {
-  private readonly renewing = new Map<string, Promise<CustomerCredentials>>()
+/** Concurrent renewals of one customer's token share one request (bounded, reset with the other caches). */
+const renewing = createSingleFlight<CustomerCredentials>('livechat customer token renewal', 500)
 
+export class CustomerAuth {
   constructor(
     private readonly config: LivechatConfig,
     private readonly clients: Clients,
@@ -76,15 +98,25 @@ export class CustomerAuth {
     private readonly remember: (...secrets: Array<string | undefined>) => void
   ) {}
 
-  /** Redirect URIs must match exactly; the error names what to fix. */
+  /**
+   * What to fix when the cookie grant is refused. The grant needs an app with the App Authorization block of a
+   * **Server-side app** whose Redirect URIs include the Botpress webhook URL: scheme and host must match exactly, the
+   * configured path must be a prefix of ours, no query (platform.text.com/docs/authorization/oauth-authorization#redirect-uris;
+   * errors: platform.text.com/docs/authorization/troubleshooting — `unauthorized_client` / `invalid_redirect_uri`,
+   * `redirect_uri_not_set`, `invalid_client`, `client_id_not_found`).
+   */
   private grantError(error: LivechatError, redirectUri: string): LivechatError {
     const type = error.errorType ?? ''
+    const text = error.message.toLowerCase()
+    const fix =
+      `In the Developer Console open the app whose Client ID is livechat.clientId → Blocks → App Authorization (a Server-side app) ` +
+      `and add ${redirectUri} to its Redirect URIs (exactly this scheme and host; no query), then save the configuration again.`
     const hint =
-      type === 'unauthorized_client' || /redirect/i.test(error.message)
-        ? ` Add the Botpress webhook URL (${redirectUri}) to the Redirect URIs of your app's App Authorization block (Developer Console), exactly as shown, and check livechat.clientId.`
-        : type === 'invalid_client'
-          ? ' Check livechat.clientId (the Client ID of the App Authorization block).'
-          : ` Check livechat.clientId, livechat.organizationId and that ${redirectUri} is one of the app's Redirect URIs.`
+      type === 'unauthorized_client' || text.includes('redirect')
+        ? ` The Redirect URIs of the app do not allow ${redirectUri}. ${fix}`
+        : type === 'invalid_client' || text.includes('client_id_not_found')
+          ? ' livechat.clientId is not the Client ID of an app of this organization (Developer Console → your app → App Authorization → Client ID).'
+          : ` Check livechat.clientId and livechat.organizationId. ${fix}`
     return new LivechatError(`${error.message}.${hint}`, error.details, error.errorType, error.data)
   }
 
@@ -100,8 +132,8 @@ export class CustomerAuth {
     })
     if (res.status >= 300) throw this.accountsError(operation, res.status, res.body)
     const answer = res.body ?? {}
-    const token = typeof answer.access_token === 'string' && answer.access_token ? answer.access_token : undefined
-    const entity = typeof answer.entity_id === 'string' && answer.entity_id ? answer.entity_id : undefined
+    const token = str(answer.access_token)
+    const entity = str(answer.entity_id)
     if (!token || !entity) {
       throw new ProviderError(`${TITLE} accounts answered ${operation} without access_token or entity_id`, { provider: TITLE, operation })
     }
@@ -150,6 +182,22 @@ export class CustomerAuth {
     }
   }
 
+  /**
+   * Checks the customer side of the configuration (client id, organization, Redirect URI) with the cookie grant. With
+   * the identity cookies of an earlier check, LiveChat recognizes that customer ("Case: Existing customer",
+   * platform.text.com/docs/authorization/customer-authorization#cookie-grant): saving again creates nobody new.
+   */
+  async probe(redirectUri: string, known?: { cid: string; cst: string }): Promise<{ customerId: string; cid?: string; cst?: string }> {
+    try {
+      const headers: Record<string, string> = known ? { cookie: `__lc_cid=${known.cid}; __lc_cst=${known.cst}` } : {}
+      const answer = await this.tokenRequest(this.cookieGrantBody(redirectUri), headers, !!known, 'check customer grant')
+      return { customerId: answer.customerId, cid: answer.cid ?? (known && answer.customerId === known.cid ? known.cid : undefined), cst: answer.cst ?? known?.cst }
+    } catch (error) {
+      if (error instanceof LivechatError && error.details.status !== undefined) throw this.grantError(error, redirectUri)
+      throw error
+    }
+  }
+
   private async byIdentityTransfer(current: CustomerCredentials) {
     const res = await this.clients.accounts.request<{ identity_transfer_token?: unknown }>({
       method: 'POST',
@@ -179,12 +227,8 @@ export class CustomerAuth {
    * so only the identity cookies can help. Concurrent renewals of one customer share one request.
    */
   renew(holder: CredentialHolder, current: CustomerCredentials, redirectUri: string, invalid: boolean): Promise<CustomerCredentials> {
-    const key = `${current.customerId}:${current.token.slice(-12)}`
-    const running = this.renewing.get(key)
-    if (running) return running
-    const job = this.doRenew(holder, current, redirectUri, invalid).finally(() => this.renewing.delete(key))
-    this.renewing.set(key, job)
-    return job
+    const key = `${this.config.clientId}:${current.customerId}:${current.token.slice(-12)}`
+    return renewing(key, () => this.doRenew(holder, current, redirectUri, invalid))
   }
 
   private async doRenew(holder: CredentialHolder, current: CustomerCredentials, redirectUri: string, invalid: boolean) {

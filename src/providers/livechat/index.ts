@@ -1,6 +1,6 @@
-/** LiveChat (text.com) as a HITL provider: see ./hub.md for the setup and ./adapter.ts for the mapping. */
+/** LiveChat (text.com) as a HITL provider: see hub.md for the setup and ./adapter.ts for the parts. */
 import { defineProvider } from '../../core/types'
-import { LivechatAdapter } from './adapter'
+import { createLivechatAdapter } from './adapter'
 import { decodeAgentToken, TITLE } from './api'
 import { livechatConfigSchema, type LivechatConfig } from './config'
 
@@ -13,5 +13,5 @@ export default defineProvider<LivechatConfig>({
     const { decoded, pat } = decodeAgentToken(config.agentToken?.trim().replace(/^Basic\s+/i, ''))
     return [config.agentToken, config.agentToken?.trim(), config.webhookSecret, decoded, pat]
   },
-  create: (config, deps) => new LivechatAdapter(config, deps),
+  create: createLivechatAdapter,
 })

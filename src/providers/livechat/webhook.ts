@@ -1,28 +1,48 @@
 /**
- * LiveChat webhooks (v3.6): authenticity and the mapping to normalized events.
+ * LiveChat webhooks (v3.6): authenticity, which webhooks the integration registers, and the mapping to normalized
+ * events. Shapes: platform.text.com/docs/management/webhooks (v3.6) and the Agent Chat API v3.6 data structures.
  *
  * Body: `{webhook_id, secret_key, action, organization_id, payload, additional_data}`. The only authenticity proof is
  * `secret_key`, equal to the secret given at registration: compared in constant time and never logged. A body that is
- * not JSON carries no secret, so it is refused as unauthenticated (401) rather than malformed (400): nothing of an
- * unauthenticated request is looked at further.
+ * not JSON carries no secret, so it is refused as unauthenticated (401) rather than malformed (400).
  *
  * Sessions: a LiveChat customer has one chat whose threads are the successive hand-offs, so events name their session
- * by thread (conversation tag `externalAltId`) and fall back to the chat id (`externalId`) when a payload has no thread.
- * Delivery is at least once (about 3 retries a minute): an agent message is keyed by its event id, so replays dedupe.
+ * by thread (conversation tag `externalAltId`). An event without a thread id is never mapped to the chat id (which
+ * every session of that customer shares): `chat_transferred` of an archived chat carries none ("present if the chat is
+ * active"), and it is dropped.
+ *
+ * Chats Botpress did not start: webhooks are registered with `only_my_chats` and `additional_data: chat_properties`;
+ * an event whose chat properties name another app as its source (`source.client_id` / `source.customer_client_id`,
+ * platform.text.com/docs/messaging/references/default-properties#source) is skipped here, so it costs Botpress nothing.
  */
 import { safeEqual } from '../../core/crypto'
 import { BadRequestError } from '../../core/errors'
-import type { Agent, InboundEvent, InboundMessage, ParsedWebhook, SessionKey, VerifyResult, WebhookRequest } from '../../core/types'
+import type { Agent, InboundMessage, ParsedWebhook, SessionKey, VerifyResult, WebhookRequest } from '../../core/types'
+import { safeParse, type output } from 'zod/mini'
 import { expectShape, id, parseJson, z } from '../../core/validate'
-import { kindOf, normalizeAvatar } from './text'
+import { dropNulls, isRecord, isWebUrl, kindOf, str } from '../shared'
+import { maskEmail, normalizeAvatar, richText } from './render'
 
-/** The webhooks the integration needs, and how `register` creates them. */
-export const WEBHOOKS = [
+export type WebhookSpec = { action: string; filters?: Record<string, unknown> }
+
+/** The webhooks the integration needs. `incoming_chat` is the webhook of Start Chat and Resume Chat: it carries the routed agent. */
+export const WEBHOOKS: readonly WebhookSpec[] = [
+  { action: 'incoming_chat' },
   { action: 'incoming_event', filters: { author_type: 'agent' } },
   { action: 'user_added_to_chat' },
   { action: 'chat_transferred' },
   { action: 'chat_deactivated' },
-] as const satisfies ReadonlyArray<{ action: string; filters?: Record<string, unknown> }>
+]
+
+/**
+ * What register_webhook is given for a spec: every action above accepts `only_my_chats` and `additional_data`
+ * (Configuration API v3.6 § Register Webhook, "Triggering actions").
+ */
+export const webhookRequest = (spec: WebhookSpec) => ({
+  action: spec.action,
+  filters: { ...spec.filters, only_my_chats: true },
+  additional_data: ['chat_properties'],
+})
 
 /** Customer ids are UUIDs; agent ids are e-mail addresses and bot ids hex strings. */
 const CUSTOMER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -35,33 +55,28 @@ const parseBody = (body: string): unknown => {
   }
 }
 
-export const verifySecret = (secret: string, req: WebhookRequest): VerifyResult => {
+export const verifyWebhook = (secret: string, req: WebhookRequest): VerifyResult => {
   const body = parseBody(req.body)
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: false, reason: 'the body is not a JSON object, so it carries no secret_key' }
-  const received = (body as { secret_key?: unknown }).secret_key
+  if (!isRecord(body)) return { ok: false, reason: 'the body is not a JSON object, so it carries no secret_key' }
+  const received = body.secret_key
   if (typeof received !== 'string' || !received) return { ok: false, reason: 'secret_key is missing' }
   return safeEqual(received, secret) ? { ok: true } : { ok: false, reason: 'secret_key does not match livechat.webhookSecret' }
 }
 
-const dropNulls = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(dropNulls)
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, dropNulls(v)]))
-  }
-  return value
-}
-
 const envelope = z.object({
-  action: z.string().check(z.minLength(1)),
+  action: z.string().check(z.minLength(1), z.maxLength(100)),
   organization_id: z.optional(z.string()),
   webhook_id: z.optional(z.string()),
   payload: z.record(z.string(), z.unknown()),
+  additional_data: z.optional(z.unknown()),
 })
 
+const threadRef = { chat_id: id(), thread_id: z.optional(id()) }
 const event = z.object({
   id: id(),
-  type: z.string().check(z.minLength(1)),
+  type: z.string().check(z.minLength(1), z.maxLength(100)),
   author_id: z.optional(z.string()),
+  created_at: z.optional(z.string()),
   visibility: z.optional(z.string()),
   deleted: z.optional(z.boolean()),
   text: z.optional(z.string()),
@@ -71,144 +86,153 @@ const event = z.object({
   alternative_text: z.optional(z.string()),
   elements: z.optional(z.array(z.unknown())),
 })
-const incomingEvent = z.object({ chat_id: id(), thread_id: z.optional(id()), event })
-const userAdded = z.object({
-  chat_id: id(),
-  thread_id: z.optional(id()),
-  user_type: z.optional(z.string()),
-  reason: z.optional(z.string()),
-  user: z.object({
-    id: id(),
-    type: z.optional(z.string()),
-    name: z.optional(z.string()),
-    avatar: z.optional(z.string()),
-    visibility: z.optional(z.string()),
-  }),
+const user = z.object({
+  id: id(),
+  type: z.optional(z.string()),
+  name: z.optional(z.string()),
+  avatar: z.optional(z.string()),
+  visibility: z.optional(z.string()),
+  present: z.optional(z.boolean()),
 })
+const incomingEvent = z.object({ ...threadRef, event })
+const userAdded = z.object({ ...threadRef, user_type: z.optional(z.string()), reason: z.optional(z.string()), user })
 const transferred = z.object({
-  chat_id: id(),
-  thread_id: z.optional(id()),
+  ...threadRef,
   reason: z.optional(z.string()),
   transferred_to: z.optional(z.object({ agent_ids: z.optional(z.array(id())), group_ids: z.optional(z.array(z.number())) })),
 })
-const deactivated = z.object({ chat_id: id(), thread_id: z.optional(id()), user_id: z.optional(z.string()) })
+const deactivated = z.object({ ...threadRef, user_id: z.optional(z.string()) })
+const incomingChat = z.object({
+  chat: z.object({
+    id: id(),
+    users: z.optional(z.array(z.unknown())),
+    properties: z.optional(z.unknown()),
+    thread: z.optional(z.object({ id: id(), created_at: z.optional(z.string()) })),
+  }),
+})
 
-const sessionOf = (p: { chat_id: string; thread_id?: string }): SessionKey =>
-  p.thread_id ? { id: p.thread_id, by: 'externalAltId' } : { id: p.chat_id }
-
-const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined)
-
-/** A rich message (cards with buttons, quick replies) as readable text: titles, subtitles and button labels. */
-const richText = (elements: unknown[] | undefined): string | undefined => {
-  const lines: string[] = []
-  for (const element of elements ?? []) {
-    const e = (element ?? {}) as Record<string, unknown>
-    const head = [str(e.title), str(e.subtitle)].filter(Boolean).join(' — ')
-    if (head) lines.push(head)
-    const image = (e.image ?? {}) as Record<string, unknown>
-    if (str(image.url)) lines.push(str(image.url)!)
-    const buttons = (Array.isArray(e.buttons) ? e.buttons : []).map((b) => str((b as Record<string, unknown>)?.text)).filter(Boolean)
-    if (buttons.length) lines.push(buttons.map((b, i) => `${i + 1}. ${b}`).join('\n'))
-  }
-  return lines.length ? lines.join('\n') : undefined
+/** An ISO time of LiveChat (`2019-12-17T07:57:41.512000Z`) as epoch ms. */
+const timeOf = (value: string | undefined): number | undefined => {
+  if (!value || value.length > 40) return undefined
+  const at = Date.parse(value)
+  return Number.isFinite(at) ? at : undefined
 }
 
-const isWebUrl = (url: string | undefined): url is string => !!url && /^https?:\/\/\S+$/i.test(url)
+/** The chat's `source` properties: from the chat itself (incoming_chat) or the webhook's additional data. */
+const sourceOf = (...candidates: unknown[]): Record<string, unknown> | undefined => {
+  for (const properties of candidates) if (isRecord(properties) && isRecord(properties.source)) return properties.source
+  return undefined
+}
 
-export const parseWebhookBody = (req: WebhookRequest, organizationId: string): ParsedWebhook => {
+/** The agent an event names, with name and avatar when the payload has them. */
+const agentOf = (u: { id: string; name?: string; avatar?: string }): Agent => {
+  const agent: Agent = { id: u.id }
+  const name = str(u.name)
+  const pictureUrl = normalizeAvatar(u.avatar)
+  if (name) agent.name = name
+  if (pictureUrl) agent.pictureUrl = pictureUrl
+  return agent
+}
+
+/** The agent the router gave the chat to: an agent user who is present in it (not a supervisor visible to agents only). */
+const MAX_CHAT_USERS = 100
+
+const routedAgent = (users: unknown[] | undefined): Agent | undefined => {
+  for (const entry of (users ?? []).slice(0, MAX_CHAT_USERS)) {
+    if (!isRecord(entry) || entry.type !== 'agent' || entry.present !== true) continue
+    const parsed = safeParse(user, entry)
+    if (!parsed.success) continue
+    const u = parsed.data
+    if (u.type === 'agent' && u.present === true && u.visibility !== 'agents') return agentOf(u)
+  }
+  return undefined
+}
+
+const session = (threadId: string): SessionKey => ({ id: threadId, by: 'externalAltId' })
+
+export const parseWebhook = (req: WebhookRequest, config: { organizationId: string; clientId: string }): ParsedWebhook => {
   const body = dropNulls(parseJson(req.body))
   const hook = expectShape(envelope, body, 'the LiveChat webhook')
-  const skipped: string[] = []
-  if (hook.organization_id && organizationId && hook.organization_id.toLowerCase() !== organizationId.trim().toLowerCase()) {
-    return { events: [], skipped: [`${hook.action} of another organization (${hook.organization_id})`] }
+  const skip = (note: string): ParsedWebhook => ({ events: [], skipped: [note] })
+  if (hook.organization_id && config.organizationId && hook.organization_id.toLowerCase() !== config.organizationId.trim().toLowerCase()) {
+    return skip(`${hook.action} of another organization`)
   }
-  const events: InboundEvent[] = []
+  const additional = isRecord(hook.additional_data) ? hook.additional_data : {}
+  const chat = hook.action === 'incoming_chat' && isRecord(hook.payload.chat) ? hook.payload.chat : {}
+  const source = sourceOf(chat.properties, additional.chat_properties)
+  if (source && source.client_id !== config.clientId && source.customer_client_id !== config.clientId) {
+    return skip(`${hook.action} of a chat another app started (not a Botpress hand-off)`)
+  }
+
   switch (hook.action) {
-    case 'incoming_event': {
-      const p = expectShape(incomingEvent, hook.payload, 'incoming_event payload')
-      const e = p.event
-      const what = `incoming_event ${e.id} (${e.type})`
-      if (e.visibility === 'agents') {
-        skipped.push(`${what}: an internal note (visibility "agents") is never shown to the user`)
-        break
-      }
-      if (e.deleted) {
-        skipped.push(`${what}: deleted`)
-        break
-      }
-      if (e.type === 'system_message' || e.type === 'system') {
-        skipped.push(`${what}: system events are LiveChat's own notices`)
-        break
-      }
-      if (!['message', 'file', 'rich_message'].includes(e.type)) {
-        skipped.push(`${what}: not a message or a file`)
-        break
-      }
-      if (!e.author_id) throw new BadRequestError(`incoming_event payload is malformed: event.author_id is missing for a ${e.type} event`)
-      if (CUSTOMER_ID.test(e.author_id)) {
-        skipped.push(`${what}: written by the customer (our own message echoed back)`)
-        break
-      }
-      let messages: InboundMessage[]
-      if (e.type === 'message') {
-        if (e.text === undefined) throw new BadRequestError('incoming_event payload is malformed: event.text is missing for a message event')
-        if (!e.text.trim()) {
-          skipped.push(`${what}: empty text`)
-          break
-        }
-        messages = [{ type: 'text', text: e.text }]
-      } else if (e.type === 'file') {
-        if (!isWebUrl(e.url)) throw new BadRequestError('incoming_event payload is malformed: event.url must be an http(s) URL for a file event')
-        const title = str(e.name) ?? str(e.alternative_text)
-        messages = [{ type: kindOf(e.content_type, e.name), url: e.url, ...(title ? { title } : {}) }]
-      } else {
-        const text = richText(e.elements)
-        if (!text) {
-          skipped.push(`${what}: a rich message without readable content`)
-          break
-        }
-        messages = [{ type: 'text', text }]
-      }
-      events.push({ kind: 'agentMessage', session: sessionOf(p), messageId: e.id, agent: { id: e.author_id }, messages })
-      break
+    case 'incoming_chat': {
+      const p = expectShape(incomingChat, hook.payload, 'incoming_chat payload')
+      if (!p.chat.thread) return skip('incoming_chat without a thread')
+      const agent = routedAgent(p.chat.users)
+      if (!agent) return skip('incoming_chat: no agent is in the chat yet (queued or waiting for routing)')
+      const at = timeOf(p.chat.thread.created_at)
+      return { events: [{ kind: 'agentAssigned', session: session(p.chat.thread.id), agent, ...(at !== undefined ? { at } : {}) }] }
     }
+    case 'incoming_event':
+      return agentMessage(expectShape(incomingEvent, hook.payload, 'incoming_event payload'))
     case 'user_added_to_chat': {
       const p = expectShape(userAdded, hook.payload, 'user_added_to_chat payload')
       const type = p.user_type ?? p.user.type
-      if (type !== 'agent') {
-        skipped.push(`user_added_to_chat of a ${type ?? 'user of unknown type'}, not an agent`)
-        break
-      }
-      if (p.user.visibility === 'agents') {
-        skipped.push('user_added_to_chat of an agent visible to agents only (a supervisor), not the assignee')
-        break
-      }
-      const agent: Agent = { id: p.user.id }
-      const name = str(p.user.name)
-      const pictureUrl = normalizeAvatar(p.user.avatar)
-      if (name) agent.name = name
-      if (pictureUrl) agent.pictureUrl = pictureUrl
-      events.push({ kind: 'agentAssigned', session: sessionOf(p), agent })
-      break
+      if (type !== 'agent') return skip(`user_added_to_chat of a ${type ?? 'user of unknown type'}, not an agent`)
+      if (p.user.visibility === 'agents') return skip('user_added_to_chat of an agent visible to agents only (a supervisor), not the assignee')
+      if (p.user.present === false) return skip('user_added_to_chat of an agent who writes without joining (present: false), not an assignment')
+      if (!p.thread_id) return skip('user_added_to_chat without a thread (the chat is not active)')
+      return { events: [{ kind: 'agentAssigned', session: session(p.thread_id), agent: agentOf(p.user) }] }
     }
     case 'chat_transferred': {
       const p = expectShape(transferred, hook.payload, 'chat_transferred payload')
+      // Webhooks v3.6: thread_id is "present if the chat is active". An archived chat has no session to assign.
+      if (!p.thread_id) return skip('chat_transferred of an archived chat (no thread_id): no session to assign')
       const agentId = p.transferred_to?.agent_ids?.[0]
       if (!agentId) {
-        skipped.push(`chat_transferred to ${p.transferred_to?.group_ids?.length ? `group ${p.transferred_to.group_ids.join(', ')}` : 'nobody in particular'}: no agent yet`)
-        break
+        const groups = p.transferred_to?.group_ids?.slice(0, 5)
+        return skip(`chat_transferred to ${groups?.length ? `group ${groups.join(', ')}` : 'nobody in particular'}: no agent yet`)
       }
-      // The payload names the agent by id only: the core asks describeAgent for the name and avatar when it does not know them.
-      events.push({ kind: 'agentAssigned', session: sessionOf(p), agent: { id: agentId } })
-      break
+      // Named by id only: the core asks describeAgent for the name and avatar when it does not know them.
+      return { events: [{ kind: 'agentAssigned', session: session(p.thread_id), agent: { id: agentId } }] }
     }
     case 'chat_deactivated': {
       const p = expectShape(deactivated, hook.payload, 'chat_deactivated payload')
-      events.push({ kind: 'sessionClosed', session: sessionOf(p) })
-      break
+      if (!p.thread_id) return skip('chat_deactivated without a thread id')
+      return { events: [{ kind: 'sessionClosed', session: session(p.thread_id) }] }
     }
     default:
-      skipped.push(`action ${hook.action} is not used by the integration`)
+      return skip(`action ${hook.action} is not used by the integration`)
   }
-  return { events, ...(skipped.length ? { skipped } : {}) }
+}
+
+const agentMessage = (p: { chat_id: string; thread_id?: string; event: output<typeof event> }): ParsedWebhook => {
+  const e = p.event
+  const what = `incoming_event ${e.id.slice(0, 100)} (${e.type})`
+  const skip = (note: string): ParsedWebhook => ({ events: [], skipped: [`${what}: ${note}`] })
+  if (e.visibility === 'agents') return skip('an internal note (visibility "agents") is never shown to the user')
+  if (e.deleted) return skip('deleted')
+  if (e.type === 'system_message' || e.type === 'system') return skip("system events are LiveChat's own notices")
+  if (!['message', 'file', 'rich_message'].includes(e.type)) return skip('not a message or a file')
+  if (!e.author_id) throw new BadRequestError(`incoming_event payload is malformed: event.author_id is missing for a ${e.type} event`)
+  if (CUSTOMER_ID.test(e.author_id)) return skip('written by the customer (our own message echoed back)')
+  if (!p.thread_id) return skip(`no thread id (agent ${maskEmail(e.author_id.slice(0, 200))})`)
+  let messages: InboundMessage[]
+  if (e.type === 'message') {
+    if (e.text === undefined) throw new BadRequestError('incoming_event payload is malformed: event.text is missing for a message event')
+    if (!e.text.trim()) return skip('empty text')
+    messages = [{ type: 'text', text: e.text }]
+  } else if (e.type === 'file') {
+    if (!isWebUrl(e.url)) throw new BadRequestError('incoming_event payload is malformed: event.url must be an http(s) URL for a file event')
+    const title = str(e.name) ?? str(e.alternative_text)
+    messages = [{ type: kindOf(e.content_type, e.name), url: e.url, ...(title ? { title } : {}) }]
+  } else {
+    const text = richText(e.elements)
+    if (!text) return skip('a rich message without readable content')
+    messages = [{ type: 'text', text }]
+  }
+  const at = timeOf(e.created_at)
+  return {
+    events: [{ kind: 'agentMessage', session: session(p.thread_id), messageId: e.id, agent: { id: e.author_id }, messages, ...(at !== undefined ? { at } : {}) }],
+  }
 }

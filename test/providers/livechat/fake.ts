@@ -10,6 +10,17 @@
  * produces (expired token, wrong region, inactive chat, missing scope, upload too large) are answered as LiveChat
  * answers them: `{error: {type, message, data?}}`.
  *
+ * Sources (v3.6 is the stable version of these pages; mirrored in github.com/livechat/livechat-public-docs, src/pages):
+ * - Customer Chat API: platform.text.com/docs/messaging/customer-chat-api (methods, § Possible errors — no `not_found`);
+ * - Agent Chat API: platform.text.com/docs/messaging/agent-chat-api (data structures: chat, thread, users with `present`);
+ * - Configuration API: platform.text.com/docs/management/configuration-api (§ Webhooks: Register/List/Unregister Webhook,
+ *   "Triggering actions" table of filters per action; List Webhooks answers without `secret_key`);
+ * - Webhooks: platform.text.com/docs/management/webhooks (payloads; `chat_transferred.thread_id` "present if the chat is
+ *   active"; `additional_data.chat_properties`);
+ * - Default properties: platform.text.com/docs/messaging/references/default-properties#source (`source.client_id`);
+ * - Customer authorization: platform.text.com/docs/authorization/customer-authorization (cookie grant, identity cookies)
+ *   and platform.text.com/docs/authorization/troubleshooting (`unauthorized_client`, `invalid_redirect_uri`).
+ *
  * "The web" the end user's media come from is served here too (https://example.com/…, https://media.test/…): the
  * adapter downloads a medium there and uploads it to the CDN; `received()` reports an uploaded file by the URL it was
  * downloaded from (the agent sees that very file), or by its CDN URL when its origin is unknown.
@@ -30,6 +41,8 @@ export const ACCOUNT_ID = 'd24fa41e-bc16-41b8-a15b-9ca45ff7e0cf'
 export const WEBHOOK_SECRET = 'lc-webhook-secret-7f3a9c1e5b2d'
 export const PAT_SECRET = 'PATs3cr3tVALUE0123456789abcdefXYZ'
 export const GROUP_ID = 19
+/** The Client ID of LiveChat's own chat widget: chats started on the website, not by the integration. */
+export const WIDGET_CLIENT_ID = 'c5e4f61e1a6c3b1521b541bc5c5a2ac5'
 export const GROUPS = [0, GROUP_ID, 7]
 export const PAT_AGENT = { id: 'hitl.bot@example.com', name: 'Botpress HITL', avatar: 'cdn.livechatinc.com/avatars/bot.png' }
 export const FULL_SCOPES = ['chats--access:rw', 'webhooks.configuration:rw', 'webhooks.state:rw', 'agents--all:ro']
@@ -90,7 +103,19 @@ type LcEvent = {
   opening?: boolean
 }
 type Thread = { id: string; active: boolean; created_at: string; groupIds: number[]; events: LcEvent[] }
-type Chat = { id: string; customerId: string; groupIds: number[]; continuous: boolean; threads: Thread[]; agents: Map<string, FakeAgent> }
+type Chat = {
+  id: string
+  customerId: string
+  groupIds: number[]
+  continuous: boolean
+  threads: Thread[]
+  agents: Map<string, FakeAgent>
+  /** Chat properties; `source` is set by LiveChat (read-only): the Client ID of the app the chat was started from
+   * (platform.text.com/docs/messaging/references/default-properties#source). */
+  properties: { source: { client_id: string; customer_client_id: string } } & Record<string, unknown>
+  /** Anonymized (GDPR): every Customer Chat API call on it answers `chat_anonymized`. */
+  anonymized?: boolean
+}
 type Webhook = {
   id: string
   url: string
@@ -196,7 +221,17 @@ const chatSpec = (where: string, chat: unknown, needsId: boolean): string[] => {
   return out
 }
 
+/** Actions whose webhooks accept `only_my_chats` and `chat_presence` (Configuration API v3.6 § Register Webhook, "Triggering actions"). */
+const CHAT_ACTIONS = [
+  'incoming_chat', 'chat_deactivated', 'chat_access_updated', 'chat_transferred', 'user_added_to_chat', 'user_removed_from_chat',
+  'incoming_event', 'event_deleted', 'event_updated', 'incoming_rich_message_postback', 'chat_properties_updated', 'chat_properties_deleted',
+  'thread_properties_updated', 'thread_properties_deleted', 'event_properties_updated', 'event_properties_deleted', 'thread_tagged',
+  'thread_untagged', 'events_marked_as_seen', 'thread_summary_set',
+]
+
+/** Request fields per action, from each method's "Request" table in the v3.6 references listed above. */
 const SPECS: Record<string, Record<string, (body: any) => string[]>> = {
+  // Customer Chat API v3.6 § Chats / Events / Customers.
   customer: {
     update_customer: (b) => {
       const out = shapeOf('update_customer', b, {
@@ -242,6 +277,7 @@ const SPECS: Record<string, Record<string, (body: any) => string[]>> = {
     },
     deactivate_chat: (b) => shapeOf('agent deactivate_chat', b, { id: [true, isText, 'a chat id'], ignore_requester_presence: [false, isBool, 'a boolean'] }),
   },
+  // Configuration API v3.6 § Webhooks, § Agents.
   configuration: {
     list_webhooks: (b) => shapeOf('list_webhooks', b, { owner_client_id: [true, isText, 'a client id'] }),
     register_webhook: (b) => {
@@ -265,6 +301,8 @@ const SPECS: Record<string, Record<string, (body: any) => string[]>> = {
           })
         )
         if (b.filters.author_type && !['incoming_event', 'event_updated'].includes(b.action)) out.push('register_webhook: filters.author_type is allowed only for incoming_event and event_updated')
+        // "Triggering actions": only_my_chats is available for the chat actions, not for routing_status_set nor the configuration ones.
+        if (b.filters.only_my_chats !== undefined && !CHAT_ACTIONS.includes(b.action)) out.push(`register_webhook: filters.only_my_chats is not available for ${String(b.action)}`)
       }
       return out
     },
@@ -468,15 +506,23 @@ export class LivechatFake implements FakeProvider {
 
   // ─── webhooks LiveChat would send ────────────────────────────────────────────
 
+  /**
+   * A webhook as LiveChat sends it (Webhooks v3.6, "general webhook format"): `additional_data.chat_properties` when the
+   * registered webhook asked for it (`additional_data: ["chat_properties"]`), or when no webhook is registered (tests
+   * that deliver without registering).
+   */
   webhook(action: string, payload: Record<string, unknown>, secret = WEBHOOK_SECRET): WebhookRequest {
     const registered = this.webhooks.find((w) => w.action === action)
+    const chatId = typeof payload.chat_id === 'string' ? payload.chat_id : typeof (payload.chat as any)?.id === 'string' ? (payload.chat as any).id : undefined
+    const chat = chatId ? this.chats.get(chatId) : undefined
+    const withProperties = !!chat && (!registered || (registered.additional_data ?? []).includes('chat_properties'))
     const body = JSON.stringify({
       webhook_id: registered?.id ?? `wh-${action}`,
       secret_key: secret,
       action,
       organization_id: ORG_ID,
       payload,
-      additional_data: {},
+      additional_data: withProperties ? { chat_properties: chat!.properties } : {},
     })
     return { method: 'POST', path: '/', query: '', headers: { 'content-type': 'application/json', 'user-agent': 'LiveChat-Webhooks' }, body }
   }
@@ -507,9 +553,82 @@ export class LivechatFake implements FakeProvider {
     )
   }
 
-  agentAssigned(sessionId: string, agent: FakeAgent): WebhookRequest {
+  /**
+   * Whether LiveChat would deliver `action` for this chat to a registered webhook of our app: `only_my_chats` lets
+   * through only chats whose `source.client_id` is the owner's Client ID (Configuration API v3.6 § Register Webhook).
+   */
+  delivers(action: string, chatId: string): boolean {
+    const chat = this.chats.get(chatId)
+    return this.webhooks.some((w) => w.action === action && (!w.filters?.only_my_chats || chat?.properties.source.client_id === w.owner_client_id))
+  }
+
+  /** A chat a visitor started in the website's chat widget (another app): Botpress did not start it. */
+  foreignChat(): string {
+    const customer: Customer = { id: randomUUID(), cst: randomBytes(36).toString('hex'), name: 'Website visitor' }
+    this.customers.set(customer.id, customer)
+    const chat: Chat = {
+      id: lcId(),
+      customerId: customer.id,
+      groupIds: [0],
+      continuous: false,
+      threads: [{ id: `T${lcId(9)}`, active: true, created_at: iso(), groupIds: [0], events: [] }],
+      agents: new Map(),
+      properties: { source: { client_id: WIDGET_CLIENT_ID, customer_client_id: WIDGET_CLIENT_ID } },
+    }
+    this.chats.set(chat.id, chat)
+    customer.chatId = chat.id
+    return chat.id
+  }
+
+  /** LiveChat anonymized the chat (data removal): Customer Chat API calls on it answer `chat_anonymized`. */
+  anonymize(chatId: string) {
+    const chat = this.chats.get(chatId)
+    if (chat) chat.anonymized = true
+  }
+
+  /**
+   * `incoming_chat` (Webhooks v3.6: "the whole chat data structure"; the chat of the Agent Chat API v3.6 data
+   * structures, with one `thread`): what Start Chat and Resume Chat trigger. With `agent`, the router already gave the
+   * chat to that agent (a user of type agent, `present: true` unless told otherwise).
+   */
+  incomingChat(chatId: string, agent?: FakeAgent, opts: { present?: boolean } = {}): WebhookRequest {
+    const chat = this.chats.get(chatId)
+    if (!chat) throw new Error(`no chat ${chatId}`)
+    if (agent) {
+      this.addAgent(agent)
+      if (opts.present !== false) chat.agents.set(agent.id, agent)
+    }
+    const thread = chat.threads[chat.threads.length - 1]!
+    const customer = this.customers.get(chat.customerId)
+    const users = [
+      { id: chat.customerId, type: 'customer', present: true, ...(customer?.name ? { name: customer.name } : {}), created_at: thread.created_at },
+      ...(agent
+        ? [{ id: agent.id, type: 'agent', name: agent.name, email: agent.id.includes('@') ? agent.id : `${agent.id}@example.com`, present: opts.present !== false, events_seen_up_to: iso(), visibility: 'all', ...(agent.pictureUrl ? { avatar: agent.pictureUrl } : {}) }]
+        : []),
+    ]
+    return this.webhook('incoming_chat', {
+      chat: {
+        id: chat.id,
+        users,
+        properties: chat.properties,
+        access: { group_ids: chat.groupIds },
+        thread: {
+          id: thread.id,
+          active: thread.active,
+          user_ids: users.filter((u) => u.present).map((u) => u.id),
+          events: thread.events.map(({ opening: _o, ...e }) => e),
+          properties: {},
+          access: { group_ids: thread.groupIds },
+          created_at: thread.created_at,
+        },
+      },
+    })
+  }
+
+  /** `user_added_to_chat` (Webhooks v3.6); `present: false` is how LiveChat reports an agent who writes without joining. */
+  agentAssigned(sessionId: string, agent: FakeAgent, opts: { present?: boolean } = {}): WebhookRequest {
     this.addAgent(agent)
-    this.chats.get(sessionId)?.agents.set(agent.id, agent)
+    if (opts.present !== false) this.chats.get(sessionId)?.agents.set(agent.id, agent)
     return this.webhook('user_added_to_chat', {
       chat_id: sessionId,
       thread_id: this.threadOf(sessionId),
@@ -521,7 +640,7 @@ export class LivechatFake implements FakeProvider {
         type: 'agent',
         name: agent.name,
         email: `${agent.id.replace(/@.*/, '')}@example.com`,
-        present: true,
+        present: opts.present !== false,
         events_seen_up_to: iso(),
         ...(agent.pictureUrl ? { avatar: agent.pictureUrl } : {}),
         visibility: 'all',
@@ -529,10 +648,12 @@ export class LivechatFake implements FakeProvider {
     })
   }
 
+  /** `chat_transferred` (Webhooks v3.6): `thread_id` is "present if the chat is active", so an archived chat's has none. */
   transferred(sessionId: string, to: { agentIds?: string[]; groupIds?: number[] }): WebhookRequest {
+    const thread = this.lastThread(sessionId)
     return this.webhook('chat_transferred', {
       chat_id: sessionId,
-      thread_id: this.threadOf(sessionId),
+      ...(thread?.active === false ? {} : { thread_id: this.threadOf(sessionId) }),
       requester_id: PAT_AGENT.id,
       reason: 'manual',
       transferred_to: { ...(to.groupIds ? { group_ids: to.groupIds } : {}), ...(to.agentIds ? { agent_ids: to.agentIds } : {}) },
@@ -689,7 +810,7 @@ export class LivechatFake implements FakeProvider {
         ...[...chat.agents.values()].map((a) => ({ id: a.id, type: 'agent', name: a.name, present: true, ...(a.pictureUrl ? { avatar: a.pictureUrl } : {}) })),
       ],
       access: { group_ids: chat.groupIds },
-      properties: {},
+      properties: chat.properties,
     }
   }
 
@@ -724,9 +845,16 @@ export class LivechatFake implements FakeProvider {
     return event
   }
 
-  private ownChat(customer: Customer, chatId: unknown): Chat | undefined {
+  /**
+   * The customer's own chat, or LiveChat's refusal. The Customer Chat API v3.6 error list (§ Possible errors) names no
+   * `not_found`: a chat the customer cannot access is refused as `authorization` ("User is not allowed to perform the
+   * action"), an anonymized one as `chat_anonymized` ("The request couldn't be performed on an anonymized chat").
+   */
+  private ownChat(customer: Customer, chatId: unknown): Chat | Response {
     const chat = this.chats.get(String(chatId))
-    return chat && chat.customerId === customer.id ? chat : undefined
+    if (!chat || chat.customerId !== customer.id) return lcError(403, 'authorization', 'Chat access denied')
+    if (chat.anonymized) return lcError(422, 'chat_anonymized', 'Chat anonymized')
+    return chat
   }
 
   private async customerAction(action: string, body: any, customer: Customer, request: Request): Promise<Response> {
@@ -736,7 +864,16 @@ export class LivechatFake implements FakeProvider {
         return HttpResponse.json({})
       case 'start_chat': {
         if (customer.chatId) return lcError(400, 'validation', 'Customer already has a chat; resume it')
-        const chat: Chat = { id: lcId(), customerId: customer.id, groupIds: [], continuous: false, threads: [], agents: new Map() }
+        const chat: Chat = {
+          id: lcId(),
+          customerId: customer.id,
+          groupIds: [],
+          continuous: false,
+          threads: [],
+          agents: new Map(),
+          // Started by a customer of our app: both source properties name our Client ID (default-properties#source).
+          properties: { source: { client_id: CLIENT_ID, customer_client_id: CLIENT_ID } },
+        }
         const opened = this.openThread(chat, body, customer)
         if (opened instanceof Response) return opened
         this.chats.set(chat.id, chat)
@@ -745,7 +882,7 @@ export class LivechatFake implements FakeProvider {
       }
       case 'resume_chat': {
         const chat = this.ownChat(customer, body.chat?.id)
-        if (!chat) return lcError(404, 'not_found', 'Chat not found')
+        if (chat instanceof Response) return chat
         if (chat.threads[chat.threads.length - 1]?.active) return lcError(400, 'validation', 'Chat is already active')
         const opened = this.openThread(chat, body, customer)
         if (opened instanceof Response) return opened
@@ -753,7 +890,7 @@ export class LivechatFake implements FakeProvider {
       }
       case 'send_event': {
         const chat = this.ownChat(customer, body.chat_id)
-        if (!chat) return lcError(404, 'not_found', 'Chat not found')
+        if (chat instanceof Response) return chat
         const thread = chat.threads[chat.threads.length - 1]!
         if (!thread.active && !body.attach_to_last_thread) return lcError(422, 'chat_inactive', 'Chat is inactive')
         const made = this.customerEvent(thread, body.event, customer.id)
@@ -762,7 +899,7 @@ export class LivechatFake implements FakeProvider {
       }
       case 'deactivate_chat': {
         const chat = this.ownChat(customer, body.id)
-        if (!chat) return lcError(404, 'not_found', 'Chat not found')
+        if (chat instanceof Response) return chat
         const thread = chat.threads[chat.threads.length - 1]!
         if (!thread.active) return lcError(422, 'chat_inactive', 'Chat is inactive')
         thread.active = false
@@ -770,15 +907,15 @@ export class LivechatFake implements FakeProvider {
       }
       case 'get_chat': {
         const chat = this.ownChat(customer, body.chat_id)
-        if (!chat) return lcError(404, 'not_found', 'Chat not found')
+        if (chat instanceof Response) return chat
         const thread = body.thread_id ? chat.threads.find((t) => t.id === body.thread_id) : undefined
-        if (body.thread_id && !thread) return lcError(404, 'not_found', 'Thread not found')
+        if (body.thread_id && !thread) return lcError(400, 'validation', 'Thread not found')
         return HttpResponse.json(this.chatJson(chat, thread))
       }
       case 'list_chats': {
         const chat = customer.chatId ? this.chats.get(customer.chatId) : undefined
         const summaries = chat
-          ? [{ id: chat.id, last_thread_id: chat.threads[chat.threads.length - 1]!.id, active: chat.threads[chat.threads.length - 1]!.active, access: { group_ids: chat.groupIds }, properties: {}, users: [] }]
+          ? [{ id: chat.id, last_thread_id: chat.threads[chat.threads.length - 1]!.id, active: chat.threads[chat.threads.length - 1]!.active, access: { group_ids: chat.groupIds }, properties: chat.properties, users: [] }]
           : []
         return HttpResponse.json({ chats_summary: summaries, total_chats: summaries.length })
       }
@@ -808,7 +945,7 @@ export class LivechatFake implements FakeProvider {
         return HttpResponse.json({ url })
       }
     }
-    return lcError(404, 'not_found', 'Unknown action')
+    return lcError(400, 'validation', 'Unknown action')
   }
 
   // ─── Agent Chat API ─────────────────────────────────────────────────────────
@@ -931,6 +1068,8 @@ export class LivechatFake implements FakeProvider {
     }
 
     if (body.organization_id !== ORG_ID) return oauthError(401, 'invalid_request', 'Invalid organization_id')
+    // The redirect_uri must be one of the app's Redirect URIs (oauth-authorization#redirect-uris); refused as
+    // `unauthorized_client` with the exception detail `invalid_redirect_uri` (authorization/troubleshooting).
     const allowed = this.options.redirectUris
     if (allowed && !allowed.includes(body.redirect_uri)) return oauthError(401, 'unauthorized_client', 'invalid_redirect_uri')
     const cookies = Object.fromEntries(
@@ -939,6 +1078,7 @@ export class LivechatFake implements FakeProvider {
         .map((c) => c.trim().split('='))
         .filter((kv) => kv.length === 2)
     ) as Record<string, string>
+    // "Case: Existing customer": the identity cookies name a known customer, who gets a new token (no new customer).
     let customer = this.options.acceptsCookies ? this.customers.get(cookies.__lc_cid ?? '') : undefined
     if (customer && customer.cst !== cookies.__lc_cst) customer = undefined
     if (!customer) {

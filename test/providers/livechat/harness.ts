@@ -1,5 +1,5 @@
 /** Builds the LiveChat adapter directly (no Botpress runtime) against the fake, with in-memory states and captured logs. */
-import { fetchMedia } from '../../../src/core/media'
+import { fetchMedia, type MediaFetcher } from '../../../src/core/media'
 import { createHttpClientFactory, type HttpSettings } from '../../../src/core/http'
 import { createLogger, Redactor } from '../../../src/core/log'
 import type { ContactRef, Data, ProviderAdapter, ProviderStore, SessionRef, Transcript } from '../../../src/core/types'
@@ -22,7 +22,7 @@ export const memoryStore = (initial: Data = {}) => {
 
 export type Harness = ReturnType<typeof harness>
 
-export const harness = (fake: LivechatFake, overrides: Partial<LivechatConfig> = {}, store = memoryStore()) => {
+export const harness = (fake: LivechatFake, overrides: Partial<LivechatConfig> = {}, store = memoryStore(), deps: { media?: MediaFetcher } = {}) => {
   const config: LivechatConfig = { ...fake.section(), ...overrides }
   const definition = providers.livechat
   const redactor = new Redactor(definition.secrets(config))
@@ -35,13 +35,13 @@ export const harness = (fake: LivechatFake, overrides: Partial<LivechatConfig> =
   }
   const adapter: ProviderAdapter = definition.create(config, {
     http: createHttpClientFactory(redactor, fast),
-    media: fetchMedia,
+    media: deps.media ?? fetchMedia,
     secrets: { add: (...values: Array<string | undefined>) => redactor.add(values) },
     logger: createLogger(sink, redactor),
     store,
     ctx: { botId: 'bot_1', integrationId: 'int_1', webhookId: 'wh_livechat_test' },
   })
-  return { adapter, config, store, logs }
+  return { adapter, config, store, logs, redact: (text: string) => redactor.redact(text) }
 }
 
 export type Contact = ContactRef & { state: () => Data }

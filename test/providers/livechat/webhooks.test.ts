@@ -3,9 +3,9 @@
  * what gets created in Botpress, and what must not.
  */
 import type { WebhookRequest } from '../../../src/core/types'
-import { parseWebhookBody, verifySecret } from '../../../src/providers/livechat/webhook'
+import { parseWebhook, verifyWebhook } from '../../../src/providers/livechat/webhook'
 import { useFakeRig } from '../../support/rig'
-import { LivechatFake, ORG_ID, WEBHOOK_SECRET } from './fake'
+import { CLIENT_ID, LivechatFake, ORG_ID, WEBHOOK_SECRET } from './fake'
 
 const fake = new LivechatFake()
 const rig = useFakeRig(fake, { reset: true, strict: true })
@@ -211,22 +211,25 @@ describe('refused and ignored requests', () => {
   })
 })
 
-describe('verifySecret / parseWebhookBody (pure)', () => {
+describe('verifyWebhook / parseWebhook (pure)', () => {
+  const config = { organizationId: ORG_ID, clientId: CLIENT_ID }
   const body = (extra: Record<string, unknown> = {}) => JSON.stringify({ secret_key: WEBHOOK_SECRET, action: 'chat_deactivated', payload: { chat_id: 'C1', thread_id: 'T1' }, ...extra })
   const req = (raw: string) => ({ method: 'POST', path: '/', query: '', headers: {}, body: raw })
 
   it('accepts the right secret only, and never says what it expected', () => {
-    expect(verifySecret(WEBHOOK_SECRET, req(body()))).toEqual({ ok: true })
+    expect(verifyWebhook(WEBHOOK_SECRET, req(body()))).toEqual({ ok: true })
     for (const raw of [body({ secret_key: 'nope' }), body({ secret_key: WEBHOOK_SECRET.slice(0, -1) }), body({ secret_key: 42 }), JSON.stringify({ action: 'x' }), 'not json', '[]']) {
-      const verdict = verifySecret(WEBHOOK_SECRET, req(raw))
+      const verdict = verifyWebhook(WEBHOOK_SECRET, req(raw))
       expect(verdict.ok).toBe(false)
       expect(JSON.stringify(verdict)).not.toContain(WEBHOOK_SECRET)
     }
   })
 
-  it('keys sessions by thread, falling back to the chat when a payload has no thread', () => {
-    expect(parseWebhookBody(req(body()), ORG_ID).events).toEqual([{ kind: 'sessionClosed', session: { id: 'T1', by: 'externalAltId' } }])
-    expect(parseWebhookBody(req(body({ payload: { chat_id: 'C1' } })), ORG_ID).events).toEqual([{ kind: 'sessionClosed', session: { id: 'C1' } }])
+  it('keys sessions by thread, never by the chat id every session of the customer shares', () => {
+    expect(parseWebhook(req(body()), config).events).toEqual([{ kind: 'sessionClosed', session: { id: 'T1', by: 'externalAltId' } }])
+    const threadless = parseWebhook(req(body({ payload: { chat_id: 'C1' } })), config)
+    expect(threadless.events).toEqual([])
+    expect(threadless.skipped).toEqual([expect.stringMatching(/without a thread/)])
   })
 
   it('renders an agent\'s rich message as text', () => {
@@ -239,7 +242,7 @@ describe('verifySecret / parseWebhookBody (pure)', () => {
         event: { id: 'T1_3', type: 'rich_message', author_id: 'a@b.co', template_id: 'cards', elements: [{ title: 'Plan A', subtitle: '10 €', buttons: [{ text: 'Buy', type: 'url' }, { text: 'Details' }] }] },
       },
     })
-    expect(parseWebhookBody(req(raw), ORG_ID).events).toEqual([
+    expect(parseWebhook(req(raw), config).events).toEqual([
       { kind: 'agentMessage', session: { id: 'T1', by: 'externalAltId' }, messageId: 'T1_3', agent: { id: 'a@b.co' }, messages: [{ type: 'text', text: 'Plan A — 10 €\n1. Buy\n2. Details' }] },
     ])
   })
