@@ -4,7 +4,8 @@
  * finished on first use; the help desk id and the app's webhook settings are checked.
  */
 import { ConfigurationError, ProviderError } from '../../../src/core/errors'
-import { CAPABILITIES, timing } from '../../../src/providers/hubspot/channel'
+import { CAPABILITIES } from '../../../src/providers/hubspot/channel'
+import { timing } from '../../../src/providers/hubspot/setup'
 import { resetStateMemory } from '../../../src/providers/hubspot/state'
 import { CREDENTIALS } from './fake'
 import { contactRef, makeAdapter, memoryStore, resetProcess, transcript, WEBHOOK_ID, WEBHOOK_URL, useHubspotFake } from './harness'

@@ -64,7 +64,7 @@ describe('HubSpot request contract', () => {
 
   it('checks the OAuth form, path parameter types and the content type', () => {
     const token = (body: Record<string, string>) =>
-      validateRequest('POST /oauth/v1/token', { params: {}, query: new URLSearchParams(), body, contentType: 'application/x-www-form-urlencoded' })
+      validateRequest('POST /oauth/2026-03/token', { params: {}, query: new URLSearchParams(), body, contentType: 'application/x-www-form-urlencoded' })
     expect(token({ grant_type: 'refresh_token', client_id: 'c', client_secret: 's', refresh_token: 'r' })).toEqual([])
     expect(token({ grant_type: 'refresh_token', client_id: 'c', client_secret: 's' })).toEqual([expect.stringContaining("must have required property 'refresh_token'")])
     expect(token({ grant_type: 'password', client_id: 'c', client_secret: 's', refresh_token: 'r' })).toEqual([expect.stringContaining('body/grant_type must be equal to one of the allowed values')])
@@ -89,7 +89,7 @@ describe('HubSpot request contract', () => {
   it("checks the fake's answers and knows every operation", () => {
     expect(validateResponse(PUBLISH, 201, { id: 'a6f2', conversationsThreadId: '7845123456', direction: 'INCOMING' })).toEqual([])
     expect(validateResponse(PUBLISH, 201, { id: 'a6f2' })).toEqual([expect.stringContaining("must have required property 'conversationsThreadId'")])
-    expect(Object.keys(CONTRACT)).toHaveLength(27)
+    expect(Object.keys(CONTRACT)).toHaveLength(28)
     // every schema compiles (ajv strict mode rejects unknown keywords and malformed schemas)
     for (const [key, op] of Object.entries(CONTRACT)) {
       expect(() => validateRequest(key, { params: {}, query: new URLSearchParams(), body: {} })).not.toThrow()

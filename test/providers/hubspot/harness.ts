@@ -4,11 +4,9 @@ import { createHttpClientFactory, type HttpSettings } from '../../../src/core/ht
 import { createLogger, Redactor } from '../../../src/core/log'
 import type { ContactProfile, ContactRef, Data, ProviderStore, SessionRef, Transcript } from '../../../src/core/types'
 import { providers } from '../../../src/providers'
-import { resetAdapterMemory } from '../../../src/providers/hubspot/adapter'
-import { resetTokenInflight } from '../../../src/providers/hubspot/api'
-import { resetReadyInflight, timing } from '../../../src/providers/hubspot/channel'
+import { resetCaches } from '../../../src/core/cache'
 import type { HubspotConfig } from '../../../src/providers/hubspot/config'
-import { resetStateMemory } from '../../../src/providers/hubspot/state'
+import { timing } from '../../../src/providers/hubspot/setup'
 import { HubspotFake } from './fake'
 
 export const fast: HttpSettings = { retries: 2, backoffMs: 5, backoffLimitMs: 20, maxRetryAfterMs: 3_000, timeoutMs: 3_000 }
@@ -35,12 +33,10 @@ export const memoryStore = (initial: Data = {}): MemoryStore => {
 
 /** Forget everything the adapter keeps per process, and make polling instant. */
 export const resetProcess = () => {
-  resetStateMemory()
-  resetTokenInflight()
-  resetReadyInflight()
-  resetAdapterMemory()
+  resetCaches()
   timing.connectPollMs = [5, 5, 5, 5]
   timing.readyPollMs = [5, 5]
+  timing.sleep = async () => {}
 }
 
 export const makeAdapter = (
