@@ -27,14 +27,26 @@ const SIGNED_URL_SECONDS = 24 * 3600
 export const isTransient = (error: unknown) =>
   error instanceof ProviderError && (error.details.status === undefined || error.details.status === 429 || error.details.status >= 500)
 
+/** Webhook URLs built from the request's own Host (Botpress Cloud's `/<webhookId>`, the local emulator's `/webhook/<webhookId>`). */
+const hostBases = (req: WebhookRequest, webhookId: string): string[] => {
+  const host = header(req.headers, 'x-forwarded-host') ?? header(req.headers, 'host')
+  if (!host || !/^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/.test(host)) return []
+  const forwarded = header(req.headers, 'x-forwarded-proto')
+  const schemes = forwarded === 'http' ? ['http'] : ['https', 'http']
+  return schemes.flatMap((scheme) => [`${scheme}://${host}/${webhookId}`, `${scheme}://${host}/webhook/${webhookId}`])
+}
+
 export const createWebhook = (p: { clientSecret: string; api: HubspotApi; auth: Auth; state: StateStore; deps: ProviderDeps; scope: string }) => {
   const { api, auth, state, deps, scope } = p
   const { logger } = deps
   const owned = threadOwnership(scope)
 
   const verifyWebhook = (req: WebhookRequest): VerifyResult => {
-    // Only what this process already knows: the URL register stored (warm), and the URL Botpress gives every installation.
-    const bases = [state.peek()?.webhookUrl, defaultWebhookUrl(deps.ctx.webhookId), `https://webhook.botpress.cloud/${deps.ctx.webhookId}`]
+    // Only what this process knows without I/O: the URL register stored (warm), the URL Botpress gives every
+    // installation, and the public URL the request itself names (Host): an extra URI to check the HMAC against,
+    // harmless since only the client secret can sign it.
+    const webhookId = deps.ctx.webhookId
+    const bases = [state.peek()?.webhookUrl, defaultWebhookUrl(webhookId), `https://webhook.botpress.cloud/${webhookId}`, ...hostBases(req, webhookId)]
     return verifySignature(req, { secret: p.clientSecret, bases: [...new Set(bases.filter((b): b is string => !!b))] })
   }
 

@@ -261,6 +261,11 @@ export class HubspotFake implements FakeProvider {
     this.faults.set(op, list)
   }
 
+  /** Forgets injected faults (the outage is over). */
+  clearFaults() {
+    this.faults.clear()
+  }
+
   violations() {
     return [...this.problems]
   }
@@ -342,7 +347,15 @@ export class HubspotFake implements FakeProvider {
     const url = opts.url ?? `${base}${sub}${opts.query ? `?${opts.query}` : ''}`
     const timestamp = String(opts.timestamp ?? Date.now())
     const secret = opts.secret ?? this.credentials.clientSecret
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'HubSpot Connect 2.0 (http://dev.hubspot.com/)' }
+    // Every HTTP/1.1 request names the host it was sent to.
+    const host = (() => {
+      try {
+        return new URL(url).host
+      } catch {
+        return 'unknown.invalid'
+      }
+    })()
+    const headers: Record<string, string> = { host, 'content-type': 'application/json', 'user-agent': 'HubSpot Connect 2.0 (http://dev.hubspot.com/)' }
     const versions = opts.versions ?? ['v3']
     if (versions.includes('v3')) {
       headers['x-hubspot-signature-v3'] = v3Signature(secret, 'POST', url, body, timestamp)
