@@ -19,14 +19,23 @@ const URL_RE = /\bhttps?:\/\/[^\s<>"']{0,2048}[^\s<>"'.,;:!?)\]]/g
 
 export const hasUrl = (text: string) => new RegExp(URL_RE.source).test(text)
 
-/** Escaped text with bare URLs as links (the input must already be escaped). */
-const autolink = (escaped: string) => escaped.replace(URL_RE, (url) => `<a href="${url}">${url}</a>`)
+/** Plain text as escaped HTML with its bare http(s) URLs as links (found in the raw text, then escaped). */
+const linkify = (raw: string) => {
+  let out = ''
+  let last = 0
+  for (const match of raw.matchAll(URL_RE)) {
+    const url = escapeHtml(match[0])
+    out += `${escapeHtml(raw.slice(last, match.index))}<a href="${url}">${url}</a>`
+    last = match.index + match[0].length
+  }
+  return out + escapeHtml(raw.slice(last))
+}
 
 /** Plain text as HTML: escaped, links clickable, line breaks kept. */
 export const textToHtml = (text: string) =>
   text
     .split(/\n{2,}/)
-    .map((paragraph) => `<p>${autolink(escapeHtml(paragraph)).split('\n').join('<br>')}</p>`)
+    .map((paragraph) => `<p>${linkify(paragraph).split('\n').join('<br>')}</p>`)
     .join('')
 
 /** `indexOf` that remembers its last answer: called with non-decreasing `from`, a whole scan costs O(length). */
@@ -52,12 +61,12 @@ const inlineMarkdown = (line: string, html: boolean): string => {
   const out: string[] = []
   let plain = ''
   const flush = () => {
-    if (plain) out.push(html ? autolink(escapeHtml(plain)) : plain)
+    if (plain) out.push(html ? linkify(plain) : plain)
     plain = ''
   }
   const wrap = (tag: string, inner: string) => {
     flush()
-    out.push(html ? `<${tag}>${autolink(escapeHtml(inner))}</${tag}>` : inner)
+    out.push(html ? `<${tag}>${linkify(inner)}</${tag}>` : inner)
   }
   let i = 0
   while (i < line.length) {

@@ -55,6 +55,26 @@ describe('HubSpot request contract', () => {
     expect(list('hapikey=k&appId=1&limit=many')).toEqual(['query parameter limit must be integer'])
   })
 
+  it('a channel PATCH must carry every field the generated client marks required (channelLogoUrl, channelAccountConnectionRedirectUrl, …)', () => {
+    // PublicChannelIntegrationChannelPatch in HubSpot/hubspot-sdk-typescript (src/resources/conversations/custom-channels/custom-channels.ts)
+    const full = {
+      name: 'Botpress HITL',
+      webhookUrl: 'https://webhook.botpress.cloud/wh_1',
+      channelDescription: 'd',
+      channelLogoUrl: 'https://botpress.com/favicon.ico',
+      channelAccountConnectionRedirectUrl: 'https://app.botpress.cloud',
+      capabilities: { deliveryIdentifierTypes: ['CHANNEL_SPECIFIC_OPAQUE_ID'] },
+    }
+    const patch = (body: unknown) =>
+      validateRequest('PATCH /conversations/v3/custom-channels/{channelId}', { params: { channelId: '1001' }, query: new URLSearchParams(), body, contentType: 'application/json' })
+    expect(patch(full)).toEqual([])
+    const { channelLogoUrl: _l, channelAccountConnectionRedirectUrl: _r, ...partial } = full
+    expect(patch(partial)).toEqual([
+      expect.stringContaining("must have required property 'channelAccountConnectionRedirectUrl'"),
+      expect.stringContaining("must have required property 'channelLogoUrl'"),
+    ])
+  })
+
   it("rejects a thread PATCH with status 'DONE' and accepts OPEN/CLOSED", () => {
     const patch = (body: unknown) => validateRequest(PATCH_THREAD, { params: { threadId: '7845123457' }, query: new URLSearchParams(), body, contentType: 'application/json' })
     expect(patch({ status: 'DONE' })).toEqual(['body/status must be equal to one of the allowed values (OPEN, CLOSED)'])

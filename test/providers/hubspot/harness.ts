@@ -1,5 +1,5 @@
 /** Builds the HubSpot adapter directly (no Botpress): fast retries, an in-memory store, captured logs. */
-import { fetchMedia } from '../../../src/core/media'
+import { fetchMedia, type MediaFetcher } from '../../../src/core/media'
 import { createHttpClientFactory, type HttpSettings } from '../../../src/core/http'
 import { createLogger, Redactor } from '../../../src/core/log'
 import type { ContactProfile, ContactRef, Data, ProviderStore, SessionRef, Transcript } from '../../../src/core/types'
@@ -41,7 +41,7 @@ export const resetProcess = () => {
 
 export const makeAdapter = (
   fake: HubspotFake,
-  opts: { config?: Partial<HubspotConfig>; store?: MemoryStore; settings?: HttpSettings; webhookId?: string } = {}
+  opts: { config?: Partial<HubspotConfig>; store?: MemoryStore; settings?: HttpSettings; webhookId?: string; media?: MediaFetcher } = {}
 ) => {
   const config: HubspotConfig = { ...fake.credentials, ...opts.config }
   const logs: string[] = []
@@ -50,7 +50,7 @@ export const makeAdapter = (
   const store = opts.store ?? memoryStore()
   const adapter = providers.hubspot.create(config, {
     http: createHttpClientFactory(redactor, opts.settings ?? fast),
-    media: fetchMedia,
+    media: opts.media ?? fetchMedia,
     secrets: { add: (...values: Array<string | undefined>) => redactor.add(values) },
     logger: createLogger({ debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }, redactor),
     store,

@@ -6,6 +6,7 @@
 import { HitlError } from '../../../src/core/errors'
 import type { Data, OutboundMessage } from '../../../src/core/types'
 import { resetCaches } from '../../../src/core/cache'
+import type { MediaFetcher } from '../../../src/core/media'
 import { MAX_TEXT } from '../../../src/providers/hubspot/messages'
 
 import { contactRef, makeAdapter, resetProcess, sessionRef, transcript, WEBHOOK_URL, useHubspotFake } from './harness'
@@ -232,6 +233,34 @@ describe('sendMessage', () => {
     expect(m.text).toBe(`Image "My cat": ${url}`)
     expect(m.richText).toBe(`<p>Image: <a href="${url}">My cat</a></p>`)
     expect(logs.join('\n')).toMatch(/could not attach the image in HubSpot .*sent as a link instead/)
+  })
+
+  it('media are downloaded only through the safe media fetcher, capped at the channel limit; a refusal degrades to a titled link', async () => {
+    const asked: Array<[string, number]> = []
+    const media: MediaFetcher = async (url, options) => {
+      asked.push([url, options.maxBytes])
+      return url.includes('private')
+        ? { ok: false, reason: 'http://10.0.0.1/private.png: private address refused', transient: false }
+        : { ok: true, body: Buffer.from('PNG'), contentType: 'image/png' }
+    }
+    const made = makeAdapter(fake, { media })
+    await made.adapter.connect({ webhookUrl: WEBHOOK_URL })
+    const ctx = await openFor(made.adapter, { name: 'Ada', email: 'ada@example.com' })
+    await send(made.adapter, ctx, { type: 'image', url: 'https://example.com/ok.png' })
+    await send(made.adapter, ctx, { type: 'image', url: 'http://10.0.0.1/private.png', title: 'Inside' }, 'msg_private')
+    await send(made.adapter, ctx, { type: 'file', url: 'javascript:alert(1)', title: 'Evil' }, 'msg_js')
+    expect(asked).toEqual([
+      ['https://example.com/ok.png', 10_000_000],
+      ['http://10.0.0.1/private.png', 10_000_000],
+    ])
+    expect(fake.count('download')).toBe(0)
+    const [ok, refused, js] = fake.thread('bp-conv_1')!.messages.slice(1)
+    // attachment-only: `text` (required) is the file's name
+    expect(ok).toMatchObject({ text: 'ok.png', attachments: [expect.objectContaining({ type: 'FILE' })] })
+    expect(refused).toMatchObject({ text: 'Image "Inside": http://10.0.0.1/private.png', richText: '<p>Image: <a href="http://10.0.0.1/private.png">Inside</a></p>', attachments: [] })
+    expect(js!.text).toBe('[File: Evil (not a web link, not sent)]')
+    expect(js!.richText).toBeUndefined()
+    expect(made.logs.join('\n')).toMatch(/could not attach the image in HubSpot \(http:\/\/10\.0\.0\.1\/private\.png: private address refused\)/)
   })
 
   it('a bloc is published item by item, in order, each with its own idempotency id', async () => {
