@@ -471,6 +471,28 @@ export class HubspotFake implements FakeProvider {
     return this.appWebhook([this.appEvent(this.threadIdOf(sessionId), { subscriptionType: 'conversation.propertyChange', propertyName: 'status', propertyValue: 'CLOSED' })], opts)
   }
 
+  /**
+   * Bench (foreign traffic): an assignment in a thread another channel of the portal opened (e-mail, chat), as the
+   * app-wide `conversation.propertyChange` subscription delivers it. `thread` reuses a thread; absent, a new one.
+   */
+  foreignTraffic(thread?: string): SignedRequest {
+    const id = thread ?? String(++this.seq.thread + 1_000_000)
+    if (!this.threads.has(id)) {
+      this.threads.set(id, {
+        id,
+        integrationThreadId: `foreign-${id}`,
+        channelId: '1000',
+        channelAccountId: '555',
+        inboxId: INBOX_ID,
+        status: 'OPEN',
+        archived: false,
+        createdAt: now(),
+        messages: [],
+      })
+    }
+    return this.appWebhook([this.appEvent(id, { subscriptionType: 'conversation.propertyChange', propertyName: 'assignedTo', propertyValue: '987650' })])
+  }
+
   /** Reliability suite: HubSpot posts to the webhook URL itself. */
   readonly webhookPaths = ['/']
 
