@@ -3,7 +3,8 @@
  * signed, v3 required: HubSpot signs every request to an OAuth app with it) and every shape HubSpot posts, including
  * batches with a bad event, other portals' events and threads this integration did not open.
  */
-import { BadRequestError } from '../../../src/core/errors'
+import { BadRequestError, ProviderError, RetryLaterError } from '../../../src/core/errors'
+import { isTransient } from '../../../src/providers/hubspot/webhook'
 import type { WebhookRequest } from '../../../src/core/types'
 import { candidateUris, signedUri, signV1, signV2, signV3, verifySignature } from '../../../src/providers/hubspot/signature'
 import { resetStateMemory } from '../../../src/providers/hubspot/state'
@@ -381,6 +382,36 @@ describe('the adapter', () => {
       )
       expect(await adapter.describeAgent!(huge)).toEqual({ id: huge, name: 'HubSpot agent' })
       expect(fake.count('getActor')).toBe(0)
+    })
+
+    it('an attachment HubSpot cannot sign right now throws RetryLaterError (redelivery); one that is gone degrades to a placeholder', async () => {
+      const { adapter } = await connected()
+      const fileId = '184467440777'
+      fake.files.set(fileId, { id: fileId, name: 'plan', extension: 'pdf', mime: 'application/pdf', size: 3, access: 'PRIVATE', path: '/x/plan.pdf', url: 'https://1.fs1.hubspotusercontent-na1.net/plan.pdf', createdAt: '' })
+      const delivery = (id: string) =>
+        fake.delivery({
+          type: 'OUTGOING_CHANNEL_MESSAGE_CREATED',
+          channelIntegrationThreadIds: ['bp-conv_1'],
+          message: { id: `m-${id}`, createdBy: 'A-1', text: '', attachments: [{ type: 'FILE', fileId: id, fileUsageType: 'OTHER', name: 'plan.pdf' }] },
+        })
+      for (const status of [503, 429, 500]) {
+        fake.fail('signedUrl', { status }, 5)
+        await expect(parse(adapter, delivery(fileId))).rejects.toBeInstanceOf(RetryLaterError)
+        fake.clearFaults()
+      }
+      for (const status of [403, 404]) {
+        fake.fail('signedUrl', { status }, 1)
+        const { events } = await parse(adapter, delivery(fileId))
+        expect(events[0]).toMatchObject({ messages: [{ type: 'text', text: '[Attachment: plan.pdf could not be retrieved from HubSpot]' }] })
+      }
+      expect((await parse(adapter, delivery(fileId))).events[0]).toMatchObject({ messages: [{ type: 'file', title: 'plan.pdf' }] })
+    })
+
+    it('a network failure (no HTTP status: timeout, reset) counts as transient', () => {
+      expect(isTransient(new ProviderError('HubSpot timed out', { provider: 'HubSpot', code: 'ETIMEDOUT' }))).toBe(true)
+      expect(isTransient(new ProviderError('reset', { provider: 'HubSpot', code: 'ECONNRESET' }))).toBe(true)
+      expect(isTransient(new ProviderError('gone', { provider: 'HubSpot', status: 404 }))).toBe(false)
+      expect(isTransient(new Error('not a provider error'))).toBe(false)
     })
 
     it('events of another portal are skipped', async () => {
