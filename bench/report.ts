@@ -143,6 +143,14 @@ export const tables = (results: Results): Table[] => {
         spread(t.netMs),
       ]),
     })
+    if (r.session.extras?.length) {
+      out.push({
+        title: `${provider}: traffic that is not ours (must cost 0 Botpress requests)`,
+        headers: ['webhook', 'Botpress req', 'provider req', 'why'],
+        align: ['l', 'r', 'r', 'l'],
+        rows: r.session.extras.map((x) => [x.label, String(x.botpress), String(x.provider), x.why]),
+      })
+    }
     if (r.cpu) {
       out.push({
         title: `${provider}: handler CPU, one core, zero-latency doubles`,

@@ -132,7 +132,7 @@ export const SCENARIOS: Scenario[] = [
       'agent.assign': { provider: 1, why: 'the webhook names the actor by id only: one lookup for the name' },
       'agent.newAgent': { provider: 1, why: 'the webhook names the actor by id only: one lookup for the name' },
     },
-    transcriptNote: 'the adapter cuts texts into 4,000-character messages (MAX_TEXT in src/providers/hubspot/adapter.ts); HubSpot documents no custom-channel limit',
+    transcriptNote: 'the adapter cuts texts into 4,000-character messages (MAX_TEXT in src/providers/hubspot/messages.ts); HubSpot documents no custom-channel limit',
   },
 ]
 

@@ -52,6 +52,9 @@ export type TranscriptResult = {
   netMs: Summary
 }
 
+/** A measurement only some providers' fakes can drive (e.g. app-wide webhooks about threads the integration did not open). */
+export type ExtraResult = { label: string; botpress: number; provider: number; why: string }
+
 export type SessionResult = {
   provider: string
   observedWith: string
@@ -59,7 +62,27 @@ export type SessionResult = {
   ops: Record<Op, OpResult>
   transcript: TranscriptResult[]
   transcriptNote?: string
+  extras?: ExtraResult[]
   checks: string[]
+}
+
+/**
+ * Foreign traffic, for fakes that can produce it (`foreignTraffic(thread?)`): a webhook about a conversation of the
+ * provider account that the integration did not open. It must cost 0 Botpress requests.
+ */
+const runForeignTraffic = async (world: World, checks: string[]): Promise<ExtraResult[]> => {
+  const { fake, deliver } = world
+  if (typeof fake.foreignTraffic !== 'function') return []
+  world.setLatency(0)
+  const first = fake.foreignTraffic() as Parameters<typeof deliver>[0]
+  const thread = String((JSON.parse(first.body) as Array<{ objectId: unknown }>)[0]?.objectId)
+  const once = (await measure(world, () => deliver(first))).sample
+  const again = (await measure(world, () => deliver(fake.foreignTraffic(thread)))).sample
+  if (once.botpress || again.botpress) checks.push(`foreign traffic reached Botpress (${once.botpress} + ${again.botpress} requests)`)
+  return [
+    { label: 'foreign webhook, thread first seen', botpress: once.botpress, provider: once.provider, why: 'one lookup tells whether the thread is ours; the verdict is kept' },
+    { label: 'foreign webhook, thread seen before', botpress: again.botpress, provider: again.provider, why: 'dropped from the kept verdict' },
+  ]
 }
 
 /** " conversation/sessionData" for a state operation's path (/v1/chat/states/{type}/{id}/{name}), else "". */
@@ -200,7 +223,17 @@ export const runSession = async (scenario: Scenario, repeats: number, transcript
     }
 
     const transcript = await runTranscript(world, transcriptRepeats)
-    return { provider: scenario.provider, observedWith: world.observe + (world.loopbackBypassesMsw ? ', loopback around msw' : ''), repeats, ops, transcript, transcriptNote: scenario.transcriptNote, checks: [...new Set(checks)] }
+    const extras = await runForeignTraffic(world, checks)
+    return {
+      provider: scenario.provider,
+      observedWith: world.observe + (world.loopbackBypassesMsw ? ', loopback around msw' : ''),
+      repeats,
+      ops,
+      transcript,
+      transcriptNote: scenario.transcriptNote,
+      ...(extras.length ? { extras } : {}),
+      checks: [...new Set(checks)],
+    }
   } finally {
     await world.close()
   }

@@ -1,5 +1,5 @@
 /**
- * HubSpot Help Desk through a custom channel (issue #5). See hub.md for the setup guide and adapter.ts for the flow.
+ * HubSpot Help Desk through a custom channel. See hub.md for the setup guide and adapter.ts for the parts.
  */
 import { defineProvider } from '../../core/types'
 import { createHubspotAdapter } from './adapter'

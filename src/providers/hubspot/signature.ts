@@ -3,13 +3,18 @@
  *
  * - v3: base64(HMAC-SHA256(client secret, METHOD + URI + raw body + timestamp)), with `X-HubSpot-Request-Timestamp`
  *   in epoch milliseconds; the URI is the full public URL HubSpot called, with only a dozen percent-escapes decoded.
- *   Sent with custom-channel deliveries and (besides v1) with app webhooks.
+ *   HubSpot adds it to every outgoing request to an OAuth app ("Introducing version 3 of Webhook signatures",
+ *   https://developers.hubspot.com/changelog/introducing-version-3-of-webhook-signatures), the older versions being
+ *   kept "for backward compatibility": custom-channel deliveries and app webhooks alike.
  * - v2: hex(SHA-256(client secret + METHOD + URI + raw body)); v1: hex(SHA-256(client secret + raw body)). No
- *   timestamp, so no replay protection: accepted only when HubSpot sends no v3 at all.
+ *   timestamp, so a captured request would replay forever. This integration is always an OAuth app, so HubSpot
+ *   always sends v3: it is required, and a request carrying only v1/v2 (a v3 header stripped) is refused. With no
+ *   path that accepts a timestamp-less proof, no store of seen event ids is needed.
  */
 import { createHash } from 'node:crypto'
 import { hmac, header, safeEqual } from '../../core/crypto'
 import type { VerifyResult, WebhookRequest } from '../../core/types'
+import { own } from '../shared'
 
 export const V3_HEADER = 'x-hubspot-signature-v3'
 export const TIMESTAMP_HEADER = 'x-hubspot-request-timestamp'
@@ -21,7 +26,7 @@ export const MAX_AGE_MS = 5 * 60 * 1000
 export const MAX_SKEW_MS = 60 * 1000
 
 /** The only escapes HubSpot decodes before signing the URI (any other escape stays as it is). */
-const DECODED: Record<string, string> = {
+const DECODED: Readonly<Record<string, string>> = {
   '%3A': ':',
   '%2F': '/',
   '%3F': '?',
@@ -36,7 +41,7 @@ const DECODED: Record<string, string> = {
   '%3B': ';',
 }
 
-export const signedUri = (uri: string) => uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => DECODED[m.toUpperCase()] ?? m)
+export const signedUri = (uri: string) => uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => own(DECODED, m.toUpperCase()) ?? m)
 
 const sha256hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
 
@@ -82,20 +87,7 @@ export const verifySignature = (req: WebhookRequest, { secret, bases, now = Date
     }
     return { ok: false, reason: 'v3 signature mismatch' }
   }
-  const legacy = header(req.headers, V1_HEADER)
-  if (legacy === undefined) return { ok: false, reason: 'no HubSpot signature headers' }
-  const version = (header(req.headers, VERSION_HEADER) ?? 'v1').toLowerCase()
-  const given = legacy.toLowerCase()
-  if (version === 'v1') {
-    // v1 is what HubSpot sends with app (CRM-style) webhooks, always JSON arrays; a custom-channel delivery (an
-    // object) always carries v3, so a v1-only object is refused rather than accepted without replay protection.
-    if (!req.body.trimStart().startsWith('[')) return { ok: false, reason: 'v1 signature on a request that must carry v3' }
-    return safeEqual(given, signV1(secret, req.body)) ? { ok: true } : { ok: false, reason: 'v1 signature mismatch' }
-  }
-  if (version === 'v2') {
-    const method = (req.method || 'POST').toUpperCase()
-    for (const uri of candidateUris(bases, req)) if (safeEqual(given, signV2(secret, method, uri, req.body))) return { ok: true }
-    return { ok: false, reason: 'v2 signature mismatch' }
-  }
-  return { ok: false, reason: `unknown signature version "${version.slice(0, 10)}"` }
+  // No v3: HubSpot always sends it to an OAuth app, so its absence means it was removed (a downgrade) or never HubSpot.
+  if (header(req.headers, V1_HEADER) !== undefined) return { ok: false, reason: 'only a v1/v2 signature (no timestamp): HubSpot signs every request to this app with v3' }
+  return { ok: false, reason: 'no HubSpot signature headers' }
 }

@@ -1,11 +1,11 @@
 /**
- * What the HubSpot adapter keeps in the integration's Botpress state (`ProviderStore`), with a per-process copy in
- * memory so that warm instances answer without a Botpress round trip (webhook verification in particular never
- * waits for Botpress once the instance has seen the state).
+ * What the HubSpot adapter keeps in the integration's Botpress state (`ProviderStore`), with a per-process copy
+ * (core cache) so that warm instances answer without a Botpress round trip.
  *
  * Botpress state is the source of truth: the memory copy is refreshed whenever freshness matters (token refresh,
- * registration) and every write goes to Botpress first.
+ * registration) and every write goes to Botpress first. Webhook verification never reads it (see webhook.ts).
  */
+import { createCache } from '../../core/cache'
 import type { ProviderStore } from '../../core/types'
 
 export type OAuthState = {
@@ -17,7 +17,7 @@ export type OAuthState = {
   expiresAt?: number
   /** The refresh token HubSpot returned last, when it differs from the configured one (rotation). */
   refreshToken?: string
-  /** The portal (hub id) the app is installed in, from the token response. */
+  /** Written by versions before the portal was learnt by introspection (read as a fallback only). */
   hubId?: string
 }
 
@@ -30,64 +30,58 @@ export type HubspotState = {
   channelAccountId?: string
   /** Inbox (help desk) the channel account connects. */
   inboxId?: string
+  /** The portal (hub id) the app is installed in, learnt by token introspection at register. */
+  portalId?: string
   oauth?: OAuthState
 }
 
-const memory = new Map<string, HubspotState>()
-const writeChains = new Map<string, Promise<unknown>>()
+const memory = createCache<HubspotState>({ name: 'hubspot provider state', max: 100 })
+const writeChains = createCache<Promise<unknown>>({ name: 'hubspot state writes', max: 100 })
 
-export class StateStore {
-  constructor(
-    private readonly store: ProviderStore,
-    /** One integration installation: the Botpress webhook id is unique per bot and integration. */
-    private readonly scope: string
-  ) {}
-
+export type StateStore = {
   /** The memory copy, without any I/O (undefined on a cold instance). */
-  peek(): HubspotState | undefined {
-    return memory.get(this.scope)
-  }
-
-  async load(fresh = false): Promise<HubspotState> {
-    const known = memory.get(this.scope)
-    if (known && !fresh) return known
-    const data = ((await this.store.get()) ?? {}) as HubspotState
-    memory.set(this.scope, data)
-    return data
-  }
-
+  peek(): HubspotState | undefined
+  load(fresh?: boolean): Promise<HubspotState>
   /** Merges `patch` into the stored state (undefined values delete keys). Writes of one instance are serialized. */
-  async patch(patch: Partial<HubspotState> | ((current: HubspotState) => Partial<HubspotState>)): Promise<HubspotState> {
-    const previous = writeChains.get(this.scope) ?? Promise.resolve()
+  patch(patch: Partial<HubspotState> | ((current: HubspotState) => Partial<HubspotState>)): Promise<HubspotState>
+}
+
+/** `scope`: one integration installation (the Botpress webhook id is unique per bot and integration). */
+export const createStateStore = (store: ProviderStore, scope: string): StateStore => ({
+  peek: () => memory.get(scope),
+
+  async load(fresh = false) {
+    const known = memory.get(scope)
+    if (known && !fresh) return known
+    const data = ((await store.get()) ?? {}) as HubspotState
+    return memory.set(scope, data)
+  },
+
+  async patch(patch) {
+    const previous = writeChains.get(scope) ?? Promise.resolve()
     const run = previous
       .catch(() => undefined)
       .then(async () => {
-        const current = ((await this.store.get()) ?? {}) as HubspotState
+        const current = ((await store.get()) ?? {}) as HubspotState
         const changes = typeof patch === 'function' ? patch(current) : patch
         const next: Record<string, unknown> = { ...current }
         for (const [key, value] of Object.entries(changes)) {
           if (value === undefined) delete next[key]
           else next[key] = value
         }
-        await this.store.set(next)
-        memory.set(this.scope, next as HubspotState)
-        return next as HubspotState
+        await store.set(next)
+        return memory.set(scope, next as HubspotState)
       })
-    writeChains.set(this.scope, run)
+    writeChains.set(scope, run)
     try {
       return await run
     } finally {
-      if (writeChains.get(this.scope) === run) writeChains.delete(this.scope)
+      if (writeChains.get(scope) === run) writeChains.delete(scope)
     }
-  }
+  },
+})
 
-  /** Forget the memory copy (the next load reads Botpress). */
-  forget() {
-    memory.delete(this.scope)
-  }
-}
-
-/** Tests: forget every memory copy. */
+/** Tests: forget every memory copy (a cold instance). */
 export const resetStateMemory = () => {
   memory.clear()
   writeChains.clear()

@@ -32,7 +32,10 @@ describe('access token', () => {
     expect(Number(oauth.expiresAt) - Date.now()).toBeGreaterThan(1700_000)
     // refreshed five minutes before it expires
     expect(Number(oauth.expiresAt) - Number(oauth.refreshAt)).toBe(300_000)
-    expect(oauth.hubId).toBe(String(fake.hubId))
+    // the token answer names no portal: it is learnt by introspection (POST /oauth/2026-03/token/introspect → hub_id)
+    expect(oauth.hubId).toBeUndefined()
+    expect(store.data.portalId).toBe(String(fake.hubId))
+    expect(fake.count('introspect')).toBe(1)
     // a cold instance reads it from the state instead of refreshing again
     resetStateMemory()
     const second = makeAdapter(fake, { store })

@@ -4,7 +4,9 @@
  * finished on first use; the help desk id and the app's webhook settings are checked.
  */
 import { ConfigurationError, ProviderError } from '../../../src/core/errors'
-import { CAPABILITIES, timing } from '../../../src/providers/hubspot/channel'
+import { CAPABILITIES } from '../../../src/providers/hubspot/channel'
+import { CHANNEL_PATCH_REQUIRED } from './contract'
+import { timing } from '../../../src/providers/hubspot/setup'
 import { resetStateMemory } from '../../../src/providers/hubspot/state'
 import { CREDENTIALS } from './fake'
 import { contactRef, makeAdapter, memoryStore, resetProcess, transcript, WEBHOOK_ID, WEBHOOK_URL, useHubspotFake } from './harness'
@@ -98,6 +100,15 @@ describe('register', () => {
     expect(fake.count('createChannel')).toBe(0)
     expect(fake.count('patchChannel')).toBe(1)
     expect(fake.channels.get('4242')).toMatchObject({ webhookUrl: WEBHOOK_URL, capabilities: CAPABILITIES })
+    // Every field HubSpot's PATCH schema requires (PublicChannelIntegrationChannelPatch, HubSpot/hubspot-sdk-typescript
+    // src/resources/conversations/custom-channels/custom-channels.ts), checked against the contract by the fake too.
+    const body = fake.callsOf('patchChannel')[0]!.body as Record<string, unknown>
+    expect(Object.keys(body).sort()).toEqual([...CHANNEL_PATCH_REQUIRED].sort())
+    expect(body).toMatchObject({ channelLogoUrl: expect.stringMatching(/^https:\/\//), channelAccountConnectionRedirectUrl: expect.stringMatching(/^https:\/\//) })
+    // and a second save has nothing left to update
+    resetStateMemory()
+    await makeAdapter(fake).adapter.connect({ webhookUrl: WEBHOOK_URL })
+    expect(fake.count('patchChannel')).toBe(1)
   })
 
   it('re-authorizes our account when it was disabled', async () => {

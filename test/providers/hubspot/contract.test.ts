@@ -55,6 +55,26 @@ describe('HubSpot request contract', () => {
     expect(list('hapikey=k&appId=1&limit=many')).toEqual(['query parameter limit must be integer'])
   })
 
+  it('a channel PATCH must carry every field the generated client marks required (channelLogoUrl, channelAccountConnectionRedirectUrl, …)', () => {
+    // PublicChannelIntegrationChannelPatch in HubSpot/hubspot-sdk-typescript (src/resources/conversations/custom-channels/custom-channels.ts)
+    const full = {
+      name: 'Botpress HITL',
+      webhookUrl: 'https://webhook.botpress.cloud/wh_1',
+      channelDescription: 'd',
+      channelLogoUrl: 'https://botpress.com/favicon.ico',
+      channelAccountConnectionRedirectUrl: 'https://app.botpress.cloud',
+      capabilities: { deliveryIdentifierTypes: ['CHANNEL_SPECIFIC_OPAQUE_ID'] },
+    }
+    const patch = (body: unknown) =>
+      validateRequest('PATCH /conversations/v3/custom-channels/{channelId}', { params: { channelId: '1001' }, query: new URLSearchParams(), body, contentType: 'application/json' })
+    expect(patch(full)).toEqual([])
+    const { channelLogoUrl: _l, channelAccountConnectionRedirectUrl: _r, ...partial } = full
+    expect(patch(partial)).toEqual([
+      expect.stringContaining("must have required property 'channelAccountConnectionRedirectUrl'"),
+      expect.stringContaining("must have required property 'channelLogoUrl'"),
+    ])
+  })
+
   it("rejects a thread PATCH with status 'DONE' and accepts OPEN/CLOSED", () => {
     const patch = (body: unknown) => validateRequest(PATCH_THREAD, { params: { threadId: '7845123457' }, query: new URLSearchParams(), body, contentType: 'application/json' })
     expect(patch({ status: 'DONE' })).toEqual(['body/status must be equal to one of the allowed values (OPEN, CLOSED)'])
@@ -64,7 +84,7 @@ describe('HubSpot request contract', () => {
 
   it('checks the OAuth form, path parameter types and the content type', () => {
     const token = (body: Record<string, string>) =>
-      validateRequest('POST /oauth/v1/token', { params: {}, query: new URLSearchParams(), body, contentType: 'application/x-www-form-urlencoded' })
+      validateRequest('POST /oauth/2026-03/token', { params: {}, query: new URLSearchParams(), body, contentType: 'application/x-www-form-urlencoded' })
     expect(token({ grant_type: 'refresh_token', client_id: 'c', client_secret: 's', refresh_token: 'r' })).toEqual([])
     expect(token({ grant_type: 'refresh_token', client_id: 'c', client_secret: 's' })).toEqual([expect.stringContaining("must have required property 'refresh_token'")])
     expect(token({ grant_type: 'password', client_id: 'c', client_secret: 's', refresh_token: 'r' })).toEqual([expect.stringContaining('body/grant_type must be equal to one of the allowed values')])
@@ -89,7 +109,7 @@ describe('HubSpot request contract', () => {
   it("checks the fake's answers and knows every operation", () => {
     expect(validateResponse(PUBLISH, 201, { id: 'a6f2', conversationsThreadId: '7845123456', direction: 'INCOMING' })).toEqual([])
     expect(validateResponse(PUBLISH, 201, { id: 'a6f2' })).toEqual([expect.stringContaining("must have required property 'conversationsThreadId'")])
-    expect(Object.keys(CONTRACT)).toHaveLength(27)
+    expect(Object.keys(CONTRACT)).toHaveLength(28)
     // every schema compiles (ajv strict mode rejects unknown keywords and malformed schemas)
     for (const [key, op] of Object.entries(CONTRACT)) {
       expect(() => validateRequest(key, { params: {}, query: new URLSearchParams(), body: {} })).not.toThrow()

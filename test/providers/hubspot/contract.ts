@@ -95,18 +95,25 @@ const capabilities = (create: boolean): Schema =>
     create ? ['deliveryIdentifierTypes'] : []
   )
 
-/** Create and update share the fields; create needs a name and capabilities, an update may set any one of them. */
+/**
+ * Create and update share the fields. Create needs a name and capabilities (`PublicChannelIntegrationChannelCreate`);
+ * the update (`PublicChannelIntegrationChannelPatch`) requires every field: capabilities,
+ * channelAccountConnectionRedirectUrl, channelDescription, channelLogoUrl, name and webhookUrl. Source: HubSpot's
+ * generated client, HubSpot/hubspot-sdk-typescript src/resources/conversations/custom-channels/custom-channels.ts
+ * (the PHP client's PublicChannelIntegrationChannelPatch agrees on capabilities, channelDescription, channelLogoUrl).
+ */
+export const CHANNEL_PATCH_REQUIRED = ['capabilities', 'channelAccountConnectionRedirectUrl', 'channelDescription', 'channelLogoUrl', 'name', 'webhookUrl']
 const channelInput = (create: boolean): Schema =>
   object(
     {
       name: nonEmpty,
       webhookUrl: { type: 'string', format: 'uri' },
       channelDescription: string,
-      channelLogoUrl: string,
-      channelAccountConnectionRedirectUrl: string,
+      channelLogoUrl: { type: 'string', format: 'uri' },
+      channelAccountConnectionRedirectUrl: { type: 'string', format: 'uri' },
       capabilities: capabilities(create),
     },
-    create ? ['name', 'capabilities'] : []
+    create ? ['name', 'capabilities'] : CHANNEL_PATCH_REQUIRED
   )
 
 /** A FILE attachment names a Files API file; other attachment kinds are accepted as documented shapes we do not model. */
@@ -165,7 +172,10 @@ const paging = [q('after'), q('limit', 'integer'), q('sort', 'string', { repeata
 // ─── the operations ──────────────────────────────────────────────────────────
 
 export const CONTRACT: Record<string, OperationContract> = {
-  'POST /oauth/v1/token': {
+  // OAuth 2026-03, the successor of v1 named by the migration guide
+  // (https://developers.hubspot.com/docs/api-reference/legacy/authentication/oauth-tokens/v1/migration-guide):
+  // form-encoded bodies only, never query parameters.
+  'POST /oauth/2026-03/token': {
     about: 'exchange a refresh token (or an authorization code) for an access token; client credentials travel in the form',
     path: [],
     query: [],
@@ -183,6 +193,8 @@ export const CONTRACT: Record<string, OperationContract> = {
             redirect_uri: string,
             code_verifier: string,
             scope: string,
+            client_assertion: string,
+            client_assertion_type: string,
           },
           ['grant_type', 'client_id', 'client_secret']
         ),
@@ -192,7 +204,19 @@ export const CONTRACT: Record<string, OperationContract> = {
         ],
       },
     },
-    responses: { 200: object({ access_token: nonEmpty, refresh_token: string, expires_in: integer, token_type: string, hub_id: anyId }, ['access_token', 'expires_in']) },
+    // TokenResponse: access_token, token_type, expires_in, refresh_token required; no portal id.
+    responses: { 200: object({ access_token: nonEmpty, refresh_token: string, expires_in: integer, token_type: string, id_token: string }, ['access_token', 'token_type', 'expires_in', 'refresh_token']) },
+  },
+  'POST /oauth/2026-03/token/introspect': {
+    about: 'validity and metadata of an access or refresh token, hub_id (the portal) among them',
+    path: [],
+    query: [],
+    body: {
+      contentType: 'application/x-www-form-urlencoded',
+      required: true,
+      schema: object({ client_id: nonEmpty, client_secret: nonEmpty, token: nonEmpty, token_type_hint: oneOf('access_token', 'refresh_token') }, ['client_id', 'client_secret', 'token']),
+    },
+    responses: { 200: object({ active: boolean, hub_id: integer, app_id: integer, client_id: string, token_type: string, expires_in: integer }, ['active']) },
   },
 
   // custom channels: app level, developer API key (?hapikey&appId)

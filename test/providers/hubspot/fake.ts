@@ -69,6 +69,8 @@ type Channel = {
   name: string
   webhookUrl?: string
   channelDescription?: string
+  channelLogoUrl?: string
+  channelAccountConnectionRedirectUrl?: string
   capabilities: Record<string, unknown>
   createdAt: string
   archived: boolean
@@ -249,6 +251,7 @@ export class HubspotFake implements FakeProvider {
     this.subscriptions = []
     this.rotateRefreshTokens = false
     this.tokenTtlSeconds = 1800
+    this.echoInErrors = false
   }
 
   /** The next `times` requests of `op` answer this fault (after authentication and validation). */
@@ -256,6 +259,11 @@ export class HubspotFake implements FakeProvider {
     const list = this.faults.get(op) ?? []
     list.push({ ...fault, times })
     this.faults.set(op, list)
+  }
+
+  /** Forgets injected faults (the outage is over). */
+  clearFaults() {
+    this.faults.clear()
   }
 
   violations() {
@@ -319,7 +327,8 @@ export class HubspotFake implements FakeProvider {
         if (file) {
           const usage = m.attachments[0]!.fileUsageType
           const kind = usage === 'IMAGE' ? 'image' : usage === 'AUDIO' ? 'audio' : file.mime.startsWith('video/') ? 'video' : 'file'
-          return { author, contactId: m.contactId, kind, text: m.text || undefined, url: file.sourceUrl ?? file.url, title: m.text || file.name }
+          // An attachment's `text` is its title (HubSpot requires text on every message): shown as the file's title.
+          return { author, contactId: m.contactId, kind, url: file.sourceUrl ?? file.url, title: m.text || file.name }
         }
         return { author, contactId: author === 'user' ? m.contactId : undefined, kind: 'text', text: m.text }
       })
@@ -338,7 +347,15 @@ export class HubspotFake implements FakeProvider {
     const url = opts.url ?? `${base}${sub}${opts.query ? `?${opts.query}` : ''}`
     const timestamp = String(opts.timestamp ?? Date.now())
     const secret = opts.secret ?? this.credentials.clientSecret
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'HubSpot Connect 2.0 (http://dev.hubspot.com/)' }
+    // Every HTTP/1.1 request names the host it was sent to.
+    const host = (() => {
+      try {
+        return new URL(url).host
+      } catch {
+        return 'unknown.invalid'
+      }
+    })()
+    const headers: Record<string, string> = { host, 'content-type': 'application/json', 'user-agent': 'HubSpot Connect 2.0 (http://dev.hubspot.com/)' }
     const versions = opts.versions ?? ['v3']
     if (versions.includes('v3')) {
       headers['x-hubspot-signature-v3'] = v3Signature(secret, 'POST', url, body, timestamp)
@@ -454,6 +471,28 @@ export class HubspotFake implements FakeProvider {
     return this.appWebhook([this.appEvent(this.threadIdOf(sessionId), { subscriptionType: 'conversation.propertyChange', propertyName: 'status', propertyValue: 'CLOSED' })], opts)
   }
 
+  /**
+   * Bench (foreign traffic): an assignment in a thread another channel of the portal opened (e-mail, chat), as the
+   * app-wide `conversation.propertyChange` subscription delivers it. `thread` reuses a thread; absent, a new one.
+   */
+  foreignTraffic(thread?: string): SignedRequest {
+    const id = thread ?? String(++this.seq.thread + 1_000_000)
+    if (!this.threads.has(id)) {
+      this.threads.set(id, {
+        id,
+        integrationThreadId: `foreign-${id}`,
+        channelId: '1000',
+        channelAccountId: '555',
+        inboxId: INBOX_ID,
+        status: 'OPEN',
+        archived: false,
+        createdAt: now(),
+        messages: [],
+      })
+    }
+    return this.appWebhook([this.appEvent(id, { subscriptionType: 'conversation.propertyChange', propertyName: 'assignedTo', propertyValue: '987650' })])
+  }
+
   /** Reliability suite: HubSpot posts to the webhook URL itself. */
   readonly webhookPaths = ['/']
 
@@ -527,7 +566,11 @@ export class HubspotFake implements FakeProvider {
     scopes?: string[]
     run: (ctx: Ctx) => Response | Promise<Response>
   }> = [
-    { op: 'token', method: 'POST', re: /^\/oauth\/v1\/token$/, names: [], contract: 'POST /oauth/v1/token', auth: 'form', run: (c) => this.token(c) },
+    // The 2026-03 OAuth API (https://developers.hubspot.com/docs/api-reference/2026-03/authentication/oauth-tokens/refresh-oauth-token).
+    { op: 'token', method: 'POST', re: /^\/oauth\/2026-03\/token$/, names: [], contract: 'POST /oauth/2026-03/token', auth: 'form', run: (c) => this.token(c) },
+    { op: 'introspect', method: 'POST', re: /^\/oauth\/2026-03\/token\/introspect$/, names: [], contract: 'POST /oauth/2026-03/token/introspect', auth: 'form', run: (c) => this.introspect(c) },
+    // v1 is retired on 2027-02-16 (https://developers.hubspot.com/changelog/v1-oauth-api-deprecation): calling it is a violation.
+    { op: 'tokenV1', method: 'POST', re: /^\/oauth\/v1\/token$/, names: [], contract: 'POST /oauth/2026-03/token', auth: 'form', run: (c) => this.deprecated(c) },
     { op: 'listChannels', method: 'GET', re: /^\/conversations\/v3\/custom-channels\/?$/, names: [], contract: 'GET /conversations/v3/custom-channels', auth: 'developer', run: (c) => this.listChannels(c) },
     { op: 'createChannel', method: 'POST', re: /^\/conversations\/v3\/custom-channels\/?$/, names: [], contract: 'POST /conversations/v3/custom-channels', auth: 'developer', run: (c) => this.createChannel(c) },
     { op: 'getChannel', method: 'GET', re: /^\/conversations\/v3\/custom-channels\/([^/]+)$/, names: ['channelId'], contract: 'GET /conversations/v3/custom-channels/{channelId}', auth: 'developer', run: (c) => this.getChannel(c) },
@@ -661,7 +704,11 @@ export class HubspotFake implements FakeProvider {
     for (const k of ['client_id', 'client_secret', 'refresh_token']) if (!f[k]) this.violation(call, `form field ${k} missing`)
     if (f.client_id !== this.credentials.clientId) return HttpResponse.json({ status: 'BAD_CLIENT_ID', message: 'missing or unknown client id', correlationId: randomUUID() }, { status: 400 })
     if (f.client_secret !== this.credentials.clientSecret) return HttpResponse.json({ status: 'BAD_CLIENT_SECRET', message: 'missing or invalid client secret', correlationId: randomUUID() }, { status: 400 })
-    if (!this.refreshTokens.has(f.refresh_token!)) return HttpResponse.json({ status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token', correlationId: randomUUID() }, { status: 400 })
+    if (!this.refreshTokens.has(f.refresh_token!)) {
+      // RFC 6749 fields plus HubSpot's status/message (https://developers.hubspot.com/changelog/new-oauth-v3-api-endpoints-and-standardized-error-responses).
+      const echo = this.echoInErrors ? ` (got refresh_token=${f.refresh_token}, client_secret=${f.client_secret})` : ''
+      return HttpResponse.json({ error: 'invalid_grant', error_description: `refresh token is invalid, expired or revoked${echo}`, status: 'BAD_REFRESH_TOKEN', message: `missing or unknown refresh token${echo}`, correlationId: randomUUID() }, { status: 400 })
+    }
     let refresh = f.refresh_token!
     if (this.rotateRefreshTokens) {
       this.refreshTokens.delete(refresh)
@@ -671,7 +718,41 @@ export class HubspotFake implements FakeProvider {
     // Access tokens vary in size (allow ≥ 300 characters).
     const access = `CK${randomBytes(150).toString('base64url')}`
     this.accessTokens.set(access, Date.now() + this.tokenTtlSeconds * 1000)
-    return HttpResponse.json({ token_type: 'bearer', token_use: 'access_token', refresh_token: refresh, access_token: access, expires_in: this.tokenTtlSeconds, hub_id: this.hubId })
+    // The token answer names no portal (access_token, token_type, expires_in, refresh_token, id_token): introspection does.
+    return HttpResponse.json({ token_type: 'bearer', refresh_token: refresh, access_token: access, expires_in: this.tokenTtlSeconds })
+  }
+
+  /** What the next token answer echoes in its error message (a provider that repeats what it was sent). */
+  echoInErrors = false
+
+  private deprecated({ call }: Ctx) {
+    this.violation(call, 'the v1 OAuth API is deprecated (retired 2027-02-16): use /oauth/2026-03/token')
+    return HttpResponse.json({ status: 'error', message: 'deprecated' }, { status: 410 })
+  }
+
+  /** Token introspection: `hub_id` is the portal (token-introspect reference, 2026-03). */
+  private introspect({ call, body }: Ctx) {
+    const f = (body ?? {}) as Record<string, string>
+    for (const k of ['client_id', 'client_secret', 'token']) if (!f[k]) this.violation(call, `form field ${k} missing`)
+    if (f.client_id !== this.credentials.clientId || f.client_secret !== this.credentials.clientSecret) {
+      return HttpResponse.json({ error: 'invalid_client', error_description: 'unknown client', status: 'BAD_CLIENT_ID', message: 'unknown client' }, { status: 401 })
+    }
+    const expires = this.accessTokens.get(f.token!)
+    if (expires === undefined || expires <= Date.now()) return HttpResponse.json({ active: false })
+    return HttpResponse.json({
+      token_use: 'access_token',
+      active: true,
+      token: f.token,
+      hub_id: this.hubId,
+      user_id: 4217,
+      client_id: this.credentials.clientId,
+      app_id: Number(this.credentials.appId),
+      scopes: [...this.scopes],
+      signed_access_token: {},
+      expires_in: Math.round((expires - Date.now()) / 1000),
+      is_private_distribution: false,
+      token_type: 'bearer',
+    })
   }
 
   /** Expire every access token (HubSpot answers 401 until the adapter refreshes). */
@@ -696,6 +777,8 @@ export class HubspotFake implements FakeProvider {
       capabilities: c.capabilities,
       ...(c.webhookUrl ? { webhookUrl: c.webhookUrl } : {}),
       ...(c.channelDescription ? { channelDescription: c.channelDescription } : {}),
+      ...(c.channelLogoUrl ? { channelLogoUrl: c.channelLogoUrl } : {}),
+      ...(c.channelAccountConnectionRedirectUrl ? { channelAccountConnectionRedirectUrl: c.channelAccountConnectionRedirectUrl } : {}),
     }
   }
 
@@ -755,6 +838,8 @@ export class HubspotFake implements FakeProvider {
       name: b.name,
       webhookUrl: b.webhookUrl,
       channelDescription: b.channelDescription,
+      channelLogoUrl: b.channelLogoUrl,
+      channelAccountConnectionRedirectUrl: b.channelAccountConnectionRedirectUrl,
       capabilities: b.capabilities,
       createdAt: now(),
       archived: false,
@@ -779,7 +864,7 @@ export class HubspotFake implements FakeProvider {
     const channel = this.channels.get(params.channelId!)
     if (!this.visible(channel)) return error(404, 'OBJECT_NOT_FOUND', `Channel ${params.channelId} not found`)
     const b = body as Record<string, any>
-    for (const k of ['name', 'webhookUrl', 'channelDescription', 'capabilities'] as const) if (b[k] !== undefined) (channel as any)[k] = b[k]
+    for (const k of ['name', 'webhookUrl', 'channelDescription', 'channelLogoUrl', 'channelAccountConnectionRedirectUrl', 'capabilities'] as const) if (b[k] !== undefined) (channel as any)[k] = b[k]
     return HttpResponse.json(this.channelJson(channel))
   }
 

@@ -1,14 +1,12 @@
 /** Builds the HubSpot adapter directly (no Botpress): fast retries, an in-memory store, captured logs. */
-import { fetchMedia } from '../../../src/core/media'
+import { fetchMedia, type MediaFetcher } from '../../../src/core/media'
 import { createHttpClientFactory, type HttpSettings } from '../../../src/core/http'
 import { createLogger, Redactor } from '../../../src/core/log'
 import type { ContactProfile, ContactRef, Data, ProviderStore, SessionRef, Transcript } from '../../../src/core/types'
 import { providers } from '../../../src/providers'
-import { resetAdapterMemory } from '../../../src/providers/hubspot/adapter'
-import { resetTokenInflight } from '../../../src/providers/hubspot/api'
-import { resetReadyInflight, timing } from '../../../src/providers/hubspot/channel'
+import { resetCaches } from '../../../src/core/cache'
 import type { HubspotConfig } from '../../../src/providers/hubspot/config'
-import { resetStateMemory } from '../../../src/providers/hubspot/state'
+import { timing } from '../../../src/providers/hubspot/setup'
 import { HubspotFake } from './fake'
 
 export const fast: HttpSettings = { retries: 2, backoffMs: 5, backoffLimitMs: 20, maxRetryAfterMs: 3_000, timeoutMs: 3_000 }
@@ -35,17 +33,15 @@ export const memoryStore = (initial: Data = {}): MemoryStore => {
 
 /** Forget everything the adapter keeps per process, and make polling instant. */
 export const resetProcess = () => {
-  resetStateMemory()
-  resetTokenInflight()
-  resetReadyInflight()
-  resetAdapterMemory()
+  resetCaches()
   timing.connectPollMs = [5, 5, 5, 5]
   timing.readyPollMs = [5, 5]
+  timing.sleep = async () => {}
 }
 
 export const makeAdapter = (
   fake: HubspotFake,
-  opts: { config?: Partial<HubspotConfig>; store?: MemoryStore; settings?: HttpSettings; webhookId?: string } = {}
+  opts: { config?: Partial<HubspotConfig>; store?: MemoryStore; settings?: HttpSettings; webhookId?: string; media?: MediaFetcher } = {}
 ) => {
   const config: HubspotConfig = { ...fake.credentials, ...opts.config }
   const logs: string[] = []
@@ -54,7 +50,7 @@ export const makeAdapter = (
   const store = opts.store ?? memoryStore()
   const adapter = providers.hubspot.create(config, {
     http: createHttpClientFactory(redactor, opts.settings ?? fast),
-    media: fetchMedia,
+    media: opts.media ?? fetchMedia,
     secrets: { add: (...values: Array<string | undefined>) => redactor.add(values) },
     logger: createLogger({ debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }, redactor),
     store,

@@ -5,7 +5,9 @@
  */
 import { HitlError } from '../../../src/core/errors'
 import type { Data, OutboundMessage } from '../../../src/core/types'
-import { MAX_TEXT, resetAdapterMemory } from '../../../src/providers/hubspot/adapter'
+import { resetCaches } from '../../../src/core/cache'
+import type { MediaFetcher } from '../../../src/core/media'
+import { MAX_TEXT } from '../../../src/providers/hubspot/messages'
 
 import { contactRef, makeAdapter, resetProcess, sessionRef, transcript, WEBHOOK_URL, useHubspotFake } from './harness'
 
@@ -62,11 +64,13 @@ describe('createContact', () => {
     fake.scopes.delete('crm.objects.contacts.write')
     const error = await adapter.createContact({ name: 'Ada', email: 'ada@example.com' }).catch((e) => e)
     expect(error).toBeInstanceOf(HitlError)
+    // No end user's e-mail or phone in an error (issue 13): masked, or left out.
     expect(error.message).toBe(
-      'No HubSpot contact has the e-mail address ada@example.com. Create the contact in HubSpot first, or grant the app the crm.objects.contacts.write scope so that missing contacts are created.'
+      'No HubSpot contact has the e-mail address a***@example.com. Create the contact in HubSpot first, or grant the app the crm.objects.contacts.write scope so that missing contacts are created.'
     )
-    const byPhone = await adapter.createContact({ name: 'Bob', phone: '+15550001111' }).catch((e) => e)
-    expect(byPhone.message).toMatch(/No HubSpot contact has the phone number \+15550001111/)
+    const byPhone = await adapter.createContact({ name: 'Bob', phone: '+1 415 555 0111' }).catch((e) => e)
+    expect(byPhone.message).toMatch(/No HubSpot contact has this phone number\./)
+    expect(byPhone.message).not.toMatch(/555|0111/)
   })
 
   it('no e-mail nor phone: a contact from the name when allowed, else an error asking for one', async () => {
@@ -162,8 +166,8 @@ describe('openSession', () => {
 
   it('a user known by phone only, or by nothing, is identified on the channel all the same', async () => {
     const { adapter } = await connected()
-    await openFor(adapter, { name: 'Bob', phone: '15551234567' }, 'conv_phone')
-    expect(fake.thread('bp-conv_phone')!.messages[0]!.senders[0]!.deliveryIdentifier).toEqual({ type: 'HS_PHONE_NUMBER', value: '+15551234567' })
+    await openFor(adapter, { name: 'Bob', phone: '+1 (415) 555-0123' }, 'conv_phone')
+    expect(fake.thread('bp-conv_phone')!.messages[0]!.senders[0]!.deliveryIdentifier).toEqual({ type: 'HS_PHONE_NUMBER', value: '+14155550123' })
     const { contact } = await openFor(adapter, { name: 'Anon' }, 'conv_anon')
     const thread = fake.thread('bp-conv_anon')!
     expect(thread.messages[0]!.senders[0]!.deliveryIdentifier).toEqual({ type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: `botpress-contact-${contact.id}` })
@@ -231,6 +235,34 @@ describe('sendMessage', () => {
     expect(logs.join('\n')).toMatch(/could not attach the image in HubSpot .*sent as a link instead/)
   })
 
+  it('media are downloaded only through the safe media fetcher, capped at the channel limit; a refusal degrades to a titled link', async () => {
+    const asked: Array<[string, number]> = []
+    const media: MediaFetcher = async (url, options) => {
+      asked.push([url, options.maxBytes])
+      return url.includes('private')
+        ? { ok: false, reason: 'http://10.0.0.1/private.png: private address refused', transient: false }
+        : { ok: true, body: Buffer.from('PNG'), contentType: 'image/png' }
+    }
+    const made = makeAdapter(fake, { media })
+    await made.adapter.connect({ webhookUrl: WEBHOOK_URL })
+    const ctx = await openFor(made.adapter, { name: 'Ada', email: 'ada@example.com' })
+    await send(made.adapter, ctx, { type: 'image', url: 'https://example.com/ok.png' })
+    await send(made.adapter, ctx, { type: 'image', url: 'http://10.0.0.1/private.png', title: 'Inside' }, 'msg_private')
+    await send(made.adapter, ctx, { type: 'file', url: 'javascript:alert(1)', title: 'Evil' }, 'msg_js')
+    expect(asked).toEqual([
+      ['https://example.com/ok.png', 10_000_000],
+      ['http://10.0.0.1/private.png', 10_000_000],
+    ])
+    expect(fake.count('download')).toBe(0)
+    const [ok, refused, js] = fake.thread('bp-conv_1')!.messages.slice(1)
+    // attachment-only: `text` (required) is the file's name
+    expect(ok).toMatchObject({ text: 'ok.png', attachments: [expect.objectContaining({ type: 'FILE' })] })
+    expect(refused).toMatchObject({ text: 'Image "Inside": http://10.0.0.1/private.png', richText: '<p>Image: <a href="http://10.0.0.1/private.png">Inside</a></p>', attachments: [] })
+    expect(js!.text).toBe('[File: Evil (not a web link, not sent)]')
+    expect(js!.richText).toBeUndefined()
+    expect(made.logs.join('\n')).toMatch(/could not attach the image in HubSpot \(http:\/\/10\.0\.0\.1\/private\.png: private address refused\)/)
+  })
+
   it('a bloc is published item by item, in order, each with its own idempotency id', async () => {
     const { adapter } = await connected()
     const ctx = await openFor(adapter, { name: 'Ada', email: 'ada@example.com' })
@@ -240,7 +272,8 @@ describe('sendMessage', () => {
     const messages = fake.thread('bp-conv_1')!.messages.slice(1)
     expect(messages.map((m) => [m.idempotencyId, m.text, m.attachments.length])).toEqual([
       ['msg_bloc:0', 'first', 0],
-      ['msg_bloc:1', '', 1],
+      // `text` is required on a published message: an attachment carries its file name
+      ['msg_bloc:1', 'cat.png', 1],
       ['msg_bloc:3', 'third', 0],
     ])
   })
@@ -297,7 +330,7 @@ describe('sendMessage', () => {
   it('a session without stored data still publishes (channel from the integration state)', async () => {
     const { adapter } = await connected()
     const ctx = await openFor(adapter, { name: 'Ada', email: 'ada@example.com' })
-    resetAdapterMemory()
+    resetCaches()
     const bare = { ...ctx, session: sessionRef(ctx.opened.id, { altId: ctx.opened.altId, contactId: ctx.contact.id, data: {} as Data }) }
     await send(adapter, bare, { type: 'text', text: 'still here' })
     expect(fake.thread('bp-conv_1')!.messages[1]!.text).toBe('still here')

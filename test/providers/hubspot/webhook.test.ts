@@ -1,13 +1,15 @@
 /**
  * Webhooks: signatures (HubSpot's test vectors, v3 window, constant-time compare without throwing, the URI HubSpot
- * signed, v1 only where HubSpot sends only v1) and every shape HubSpot posts, including batches with a bad event.
+ * signed, v3 required: HubSpot signs every request to an OAuth app with it) and every shape HubSpot posts, including
+ * batches with a bad event, other portals' events and threads this integration did not open.
  */
-import { BadRequestError } from '../../../src/core/errors'
+import { BadRequestError, ProviderError, RetryLaterError } from '../../../src/core/errors'
+import { isTransient } from '../../../src/providers/hubspot/webhook'
 import type { WebhookRequest } from '../../../src/core/types'
 import { candidateUris, signedUri, signV1, signV2, signV3, verifySignature } from '../../../src/providers/hubspot/signature'
 import { resetStateMemory } from '../../../src/providers/hubspot/state'
 import { v1Signature, v3Signature } from './fake'
-import { makeAdapter, memoryStore, WEBHOOK_ID, WEBHOOK_URL, useHubspotFake } from './harness'
+import { contactRef, makeAdapter, memoryStore, transcript, WEBHOOK_ID, WEBHOOK_URL, useHubspotFake } from './harness'
 
 describe('signature algorithms (HubSpot test vectors)', () => {
   const secret = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy'
@@ -87,16 +89,19 @@ describe('verifySignature', () => {
     const headers = { ...v3({ secret: 'wrong-secret-000000000', body: array }), 'X-HubSpot-Signature': signV1(secret, array), 'X-HubSpot-Signature-Version': 'v1' }
     expect(check(req(headers, array))).toMatchObject({ ok: false })
   })
-  it('accepts v1 alone for app webhook arrays, refuses it for custom-channel objects and when wrong', () => {
+  // HubSpot adds v3 to every outgoing request to an OAuth app, keeping v1/v2 "for backward compatibility"
+  // (https://developers.hubspot.com/changelog/introducing-version-3-of-webhook-signatures): a request with only the
+  // timestamp-less proof is a v3 header stripped (a replay at any later time), never HubSpot.
+  it('refuses v1 alone, even valid, for app webhook arrays and custom-channel objects (no downgrade)', () => {
     const array = '[{"eventId":1}]'
-    expect(check(req({ 'X-HubSpot-Signature': signV1(secret, array), 'X-HubSpot-Signature-Version': 'v1' }, array))).toEqual({ ok: true })
+    expect(check(req({ 'X-HubSpot-Signature': signV1(secret, array), 'X-HubSpot-Signature-Version': 'v1' }, array))).toMatchObject({ ok: false, reason: expect.stringMatching(/v3/) })
     expect(check(req({ 'X-HubSpot-Signature': signV1(secret, body), 'X-HubSpot-Signature-Version': 'v1' }))).toMatchObject({ ok: false })
     expect(check(req({ 'X-HubSpot-Signature': signV1('nope-nope-nope', array), 'X-HubSpot-Signature-Version': 'v1' }, array))).toMatchObject({ ok: false })
     expect(check(req({ 'X-HubSpot-Signature': 'abc', 'X-HubSpot-Signature-Version': 'v1' }, array))).toMatchObject({ ok: false })
   })
-  it('accepts v2 (method + URI) and refuses an unknown version', () => {
+  it('refuses v2 alone too (no timestamp) and an unknown version', () => {
     const sig = signV2(secret, 'POST', WEBHOOK_URL, body)
-    expect(check(req({ 'X-HubSpot-Signature': sig, 'X-HubSpot-Signature-Version': 'v2' }))).toEqual({ ok: true })
+    expect(check(req({ 'X-HubSpot-Signature': sig, 'X-HubSpot-Signature-Version': 'v2' }))).toMatchObject({ ok: false })
     expect(check(req({ 'X-HubSpot-Signature': sig, 'X-HubSpot-Signature-Version': 'v9' }))).toMatchObject({ ok: false })
   })
   it('refuses an unsigned request', () => {
@@ -113,6 +118,13 @@ describe('verifySignature', () => {
 
 describe('the adapter', () => {
   const fake = useHubspotFake()
+
+  /** A thread this integration opened (app webhooks about other threads are dropped). */
+  const ourThread = async (adapter: ReturnType<typeof makeAdapter>['adapter']) => {
+    const { id } = await adapter.createContact({ name: 'Ada', email: 'ada@example.com' })
+    const opened = await adapter.openSession({ botpressConversationId: `conv_${Math.random()}`, contact: contactRef(id), extras: {}, transcript: transcript() })
+    return opened.altId!
+  }
 
   const connected = async () => {
     const made = makeAdapter(fake)
@@ -131,12 +143,18 @@ describe('the adapter', () => {
       expect(store.reads).toBe(reads)
     })
 
-    it('a cold instance reads the registered URL from the state once', async () => {
+    it('a cold instance verifies without reading the state: a forged request costs 0 store reads, warm or cold', async () => {
       const { store } = await connected()
       resetStateMemory()
       const cold = makeAdapter(fake, { store }).adapter
+      const reads = store.reads
+      const requests = fake.requestCount()
       const req = fake.delivery({ type: 'CHANNEL_ACCOUNT_UPDATED', channelAccountId: '1' })
+      expect(await cold.verifyWebhook(fake.forged(req))).toMatchObject({ ok: false })
+      expect(await cold.verifyWebhook(fake.unsigned(req))).toMatchObject({ ok: false })
       expect(await cold.verifyWebhook(req)).toEqual({ ok: true })
+      expect(store.reads).toBe(reads)
+      expect(fake.requestCount()).toBe(requests)
     })
 
     it('without any state, the Botpress Cloud webhook URL of this installation is assumed', async () => {
@@ -153,11 +171,15 @@ describe('the adapter', () => {
       expect(await adapter.verifyWebhook(req)).toMatchObject({ ok: false, reason: expect.stringMatching(/stale/) })
     })
 
-    it('v1-only app webhooks are accepted (HubSpot sends only v1 for some)', async () => {
-      const { adapter } = await connected()
-      const req = fake.appWebhook([fake.appEvent('1', { subscriptionType: 'conversation.deletion' })], { versions: ['v1'] })
-      expect(req.headers['x-hubspot-signature-v3']).toBeUndefined()
-      expect(await adapter.verifyWebhook(req)).toEqual({ ok: true })
+    it('a captured app webhook with its v3 headers removed is refused (the v1 left has no timestamp)', async () => {
+      const { adapter, store } = await connected()
+      const captured = fake.appWebhook([fake.appEvent('1', { subscriptionType: 'conversation.propertyChange', propertyName: 'status', propertyValue: 'CLOSED' })])
+      expect(captured.headers['x-hubspot-signature']).toBeDefined()
+      expect(await adapter.verifyWebhook(captured)).toEqual({ ok: true })
+      const { 'x-hubspot-signature-v3': _sig, 'x-hubspot-request-timestamp': _ts, ...downgraded } = captured.headers
+      const reads = store.reads
+      expect(await adapter.verifyWebhook({ ...captured, headers: downgraded })).toMatchObject({ ok: false, reason: expect.stringMatching(/v3/) })
+      expect(store.reads).toBe(reads)
     })
   })
 
@@ -198,6 +220,8 @@ describe('the adapter', () => {
           session: { id: 'bp-conv_1' },
           messageId: 'b71c0e8f5d2a4c1e9f8a7b6c5d4e3f21',
           agent: { id: 'A-987654' },
+          // no event time in this delivery: the signed request time
+          at: Number(req.headers['x-hubspot-request-timestamp']),
           messages: [
             { type: 'text', text: 'Hi Ada, refund issued.' },
             { type: 'image', url: 'https://cdn.example.com/inline.png' },
@@ -229,7 +253,14 @@ describe('the adapter', () => {
         })
       )
       expect(events).toEqual([
-        { kind: 'agentMessage', session: { id: '7845123456', by: 'externalAltId' }, messageId: 'm2', agent: { id: 'A-1' }, messages: [{ type: 'text', text: 'Line one\n\n- a\n- the doc (https://x.example/doc)' }] },
+        {
+          kind: 'agentMessage',
+          session: { id: '7845123456', by: 'externalAltId' },
+          messageId: 'm2',
+          agent: { id: 'A-1' },
+          at: expect.any(Number),
+          messages: [{ type: 'text', text: 'Line one\n\n- a\n- the doc (https://x.example/doc)' }],
+        },
       ])
     })
 
@@ -284,7 +315,7 @@ describe('the adapter', () => {
 
     it('app webhooks: assignment (bare user id or actor id), close, archive; unassign and reopen ignored', async () => {
       const { adapter } = await connected()
-      const thread = '7845123456'
+      const thread = await ourThread(adapter)
       const { events, skipped } = await parse(
         adapter,
         fake.appWebhook([
@@ -301,13 +332,15 @@ describe('the adapter', () => {
         ])
       )
       const session = { id: thread, by: 'externalAltId' }
+      // `at`: the event's occurredAt (epoch ms), as HubSpot sends it
+      const at = expect.any(Number)
       expect(events).toEqual([
-        { kind: 'agentAssigned', session, agent: { id: 'A-987654' } },
-        { kind: 'agentAssigned', session, agent: { id: 'A-111' } },
-        { kind: 'sessionClosed', session },
-        { kind: 'sessionClosed', session },
-        { kind: 'sessionClosed', session },
-        { kind: 'sessionClosed', session },
+        { kind: 'agentAssigned', session, agent: { id: 'A-987654' }, at },
+        { kind: 'agentAssigned', session, agent: { id: 'A-111' }, at },
+        { kind: 'sessionClosed', session, at },
+        { kind: 'sessionClosed', session, at },
+        { kind: 'sessionClosed', session, at },
+        { kind: 'sessionClosed', session, at },
       ])
       expect(skipped).toHaveLength(4)
       expect(skipped!.join('\n')).toMatch(/unassigned[\s\S]*status OPEN[\s\S]*conversation\.newMessage: not used[\s\S]*conversation\.creation: not used/)
@@ -315,10 +348,11 @@ describe('the adapter', () => {
 
     it('a batch with one bad event still delivers the good ones and names the skipped one', async () => {
       const { adapter } = await connected()
-      const good = fake.appEvent('7845123456', { subscriptionType: 'conversation.propertyChange', propertyName: 'status', propertyValue: 'CLOSED' })
+      const thread = await ourThread(adapter)
+      const good = fake.appEvent(thread, { subscriptionType: 'conversation.propertyChange', propertyName: 'status', propertyValue: 'CLOSED', occurredAt: 1_796_000_000_000 })
       const bad = { eventId: 4242, subscriptionType: 'conversation.propertyChange', propertyName: 'status', propertyValue: 'CLOSED' }
       const { events, skipped } = await parse(adapter, fake.appWebhook([good, bad, 'garbage' as never]))
-      expect(events).toEqual([{ kind: 'sessionClosed', session: { id: '7845123456', by: 'externalAltId' } }])
+      expect(events).toEqual([{ kind: 'sessionClosed', session: { id: thread, by: 'externalAltId' }, at: 1_796_000_000_000 }])
       expect(skipped).toEqual([expect.stringMatching(/^event #1 \(eventId 4242\) is malformed: objectId/), expect.stringMatching(/^event #2 is malformed/)])
     })
 
@@ -348,6 +382,36 @@ describe('the adapter', () => {
       )
       expect(await adapter.describeAgent!(huge)).toEqual({ id: huge, name: 'HubSpot agent' })
       expect(fake.count('getActor')).toBe(0)
+    })
+
+    it('an attachment HubSpot cannot sign right now throws RetryLaterError (redelivery); one that is gone degrades to a placeholder', async () => {
+      const { adapter } = await connected()
+      const fileId = '184467440777'
+      fake.files.set(fileId, { id: fileId, name: 'plan', extension: 'pdf', mime: 'application/pdf', size: 3, access: 'PRIVATE', path: '/x/plan.pdf', url: 'https://1.fs1.hubspotusercontent-na1.net/plan.pdf', createdAt: '' })
+      const delivery = (id: string) =>
+        fake.delivery({
+          type: 'OUTGOING_CHANNEL_MESSAGE_CREATED',
+          channelIntegrationThreadIds: ['bp-conv_1'],
+          message: { id: `m-${id}`, createdBy: 'A-1', text: '', attachments: [{ type: 'FILE', fileId: id, fileUsageType: 'OTHER', name: 'plan.pdf' }] },
+        })
+      for (const status of [503, 429, 500]) {
+        fake.fail('signedUrl', { status }, 5)
+        await expect(parse(adapter, delivery(fileId))).rejects.toBeInstanceOf(RetryLaterError)
+        fake.clearFaults()
+      }
+      for (const status of [403, 404]) {
+        fake.fail('signedUrl', { status }, 1)
+        const { events } = await parse(adapter, delivery(fileId))
+        expect(events[0]).toMatchObject({ messages: [{ type: 'text', text: '[Attachment: plan.pdf could not be retrieved from HubSpot]' }] })
+      }
+      expect((await parse(adapter, delivery(fileId))).events[0]).toMatchObject({ messages: [{ type: 'file', title: 'plan.pdf' }] })
+    })
+
+    it('a network failure (no HTTP status: timeout, reset) counts as transient', () => {
+      expect(isTransient(new ProviderError('HubSpot timed out', { provider: 'HubSpot', code: 'ETIMEDOUT' }))).toBe(true)
+      expect(isTransient(new ProviderError('reset', { provider: 'HubSpot', code: 'ECONNRESET' }))).toBe(true)
+      expect(isTransient(new ProviderError('gone', { provider: 'HubSpot', status: 404 }))).toBe(false)
+      expect(isTransient(new Error('not a provider error'))).toBe(false)
     })
 
     it('events of another portal are skipped', async () => {
