@@ -144,7 +144,7 @@ export const SCENARIOS: Scenario[] = [
       ),
       'user.bloc': { provider: 4, why: 'text, then the image (download, multipart post), then text' },
     },
-    transcriptNote: 'the adapter cuts notes and messages into 20,000-character parts (MAX_CONTENT in src/providers/chatwoot/render.ts)',
+    transcriptNote: 'the adapter cuts notes and messages into 100,000-character parts (MAX_CONTENT in src/providers/chatwoot/render.ts); Chatwoot refuses more than 150,000',
   },
 ]
 

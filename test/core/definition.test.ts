@@ -28,14 +28,15 @@ describe('integration definition', () => {
 
   it('has the configuration contract: a provider selector and one optional section per provider', () => {
     const schema = definition.configuration!.schema as any
-    expect(Object.keys(schema.shape)).toEqual(['provider', 'http', 'intercom', 'livechat', 'hubspot'])
+    expect(Object.keys(schema.shape)).toEqual(['provider', 'http', 'intercom', 'livechat', 'hubspot', 'chatwoot'])
     expect(schema.safeParse({ provider: 'http' }).success).toBe(true)
     expect(schema.safeParse({ provider: 'zendesk' }).success).toBe(false)
     expect(Object.keys(schema.shape.livechat.unwrap().shape)).toEqual([
       'clientId', 'organizationId', 'webhookSecret', 'agentToken', 'groupId', 'apiBaseUrl', 'accountsBaseUrl',
     ])
     expect(schema.safeParse({ provider: 'livechat', livechat: { clientId: 'c', organizationId: 'o', webhookSecret: 's', agentToken: 't', groupId: '1' } }).success).toBe(false)
-    expect(Object.keys(providers)).toEqual(['http', 'intercom', 'livechat', 'hubspot'])
+    expect(Object.keys(providers)).toEqual(['http', 'intercom', 'livechat', 'hubspot', 'chatwoot'])
+    expect(Object.keys(schema.shape.chatwoot.unwrap().shape)).toEqual(['baseUrl', 'accountId', 'apiAccessToken', 'inboxId'])
     expect(Object.values(providers).every((p) => p.available)).toBe(true)
   })
 

@@ -7,8 +7,11 @@ import { openingText, renderOutbound } from '../../core/transcript'
 import type { HitlSessionExtras, OpenSessionInput, OutboundMessage } from '../../core/types'
 import { isWebUrl, splitText, type MediaKind } from '../shared'
 
-/** Per message: Chatwoot's own limit is far above this; long text goes out as several messages, in order. */
-export const MAX_CONTENT = 20_000
+/**
+ * Per message, below Chatwoot's own limit of 150,000 characters ([CW] app/models/message.rb `validates :content,
+ * length: { maximum: 150_000 }`): longer text goes out as several messages, in order, never cut.
+ */
+export const MAX_CONTENT = 100_000
 
 export type Piece = { kind: 'text'; text: string } | { kind: 'media'; media: MediaKind; url: string; title?: string; fallback: string }
 

@@ -17,7 +17,11 @@ export type SetupData = { inboxId?: string; inboxCreated?: boolean; webhookId?: 
 
 type Webhook = { id: string; url: string; subscriptions: string[]; secret?: string }
 
-const setups = createCache<SetupData>({ name: 'chatwoot setup', max: 500, ttlMs: 10 * 60_000 })
+/**
+ * Kept briefly: another instance may register again (a new webhook, a new secret) and the store is the truth. Two
+ * minutes bounds how long a warm instance can refuse the new signatures, at one store read per instance and period.
+ */
+const setups = createCache<SetupData>({ name: 'chatwoot setup', max: 500, ttlMs: 2 * 60_000 })
 const lazySetup = createSingleFlight<SetupData>('chatwoot lazy setup', 500)
 
 const pick = (data: Record<string, unknown>): SetupData => ({

@@ -134,10 +134,10 @@ describe('user → agent', () => {
     const { id, conversation } = await open(made)
     await made.adapter.sendMessage({ session: sessionRef(id), author: { kind: 'bot', name: 'Bot' }, message: { type: 'text', text: 'The user left' }, botpressMessageId: 'm1' })
     expect(conversation.messages.pop()).toMatchObject({ private: true, content: 'Bot (bot): The user left' })
-    const long = `${'a'.repeat(15_000)} ${'b'.repeat(15_000)}`
+    const long = `${'a'.repeat(90_000)} ${'b'.repeat(90_000)}`
     await made.adapter.sendMessage({ session: sessionRef(id), author: { kind: 'user', contact: made.contact }, message: { type: 'text', text: long }, botpressMessageId: 'm2' })
     const parts = conversation.messages.slice(-2).map((m) => m.content)
-    expect(parts).toEqual(['a'.repeat(15_000), 'b'.repeat(15_000)])
+    expect(parts).toEqual(['a'.repeat(90_000), 'b'.repeat(90_000)])
   })
 
   it('stopHitl resolves the conversation (toggle_status), twice without error', async () => {

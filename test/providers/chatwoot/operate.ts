@@ -157,6 +157,8 @@ export const operate = async (fake: ChatwootFake, operationId: string, params: R
       const inbox = fake.inboxes.get(c.inboxId)!
       const fields = form ? readForm(form, $.problems) : (body as { content?: string; message_type?: string; private?: boolean })
       if (!fields) return invalid('the multipart message is malformed')
+      // [CW] app/models/message.rb: `validates :content, length: { maximum: 150_000 }`.
+      if ((fields.content?.length ?? 0) > 150_000) return invalid('Content is too long (maximum is 150000 characters)', ['content'])
       const type = fields.message_type ?? 'outgoing'
       // [CW] app/builders/messages/message_builder.rb #message_type.
       if (type === 'incoming' && inbox.channel_type !== 'Channel::Api') return invalid('Incoming messages are only allowed in Api inboxes')
