@@ -134,6 +134,18 @@ export const SCENARIOS: Scenario[] = [
     },
     transcriptNote: 'the adapter cuts texts into 4,000-character messages (MAX_TEXT in src/providers/hubspot/messages.ts); HubSpot documents no custom-channel limit',
   },
+  {
+    provider: 'chatwoot',
+    fake: 'test/providers/chatwoot/fake.ts',
+    providerFloor: {
+      startHitl: { provider: 2, why: 'Chatwoot creates the conversation, then the transcript follows as a private note (an opening message would be the contact speaking, or an outgoing reply)' },
+      ...Object.fromEntries(
+        (['user.image', 'user.audio', 'user.video', 'user.file'] as const).map((op) => [op, { provider: 2, why: 'a Chatwoot attachment is the file itself: download, multipart post' }])
+      ),
+      'user.bloc': { provider: 4, why: 'text, then the image (download, multipart post), then text' },
+    },
+    transcriptNote: 'the adapter cuts notes and messages into 100,000-character parts (MAX_CONTENT in src/providers/chatwoot/render.ts); Chatwoot refuses more than 150,000',
+  },
 ]
 
 export const floorOf = (scenario: Scenario, op: Op): { botpress: number; provider: number; total: number } => {

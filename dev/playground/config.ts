@@ -4,10 +4,12 @@
  * the credentials).
  */
 import { readFileSync } from 'node:fs'
+import { providers } from '../../src/providers'
 
-export const PROVIDERS = ['http', 'intercom', 'livechat', 'hubspot'] as const
+/** The providers a file may choose: the registry's, so that a new provider needs no change here. */
+export const PROVIDERS: readonly string[] = Object.keys(providers)
 
-export const PROVIDER_TITLES: Record<string, string> = { http: 'your HTTP agent service', intercom: 'Intercom', livechat: 'LiveChat', hubspot: 'HubSpot Help Desk' }
+export const PROVIDER_TITLES: Record<string, string> = Object.fromEntries(Object.entries(providers).map(([name, def]) => [name, def.title]))
 
 export interface ProviderConfiguration {
   provider: string
@@ -36,7 +38,7 @@ export function checkConfiguration(parsed: unknown, where = 'the configuration')
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${where} must be a JSON object such as ${example}`)
   const config = parsed as Record<string, unknown>
   const provider = config.provider
-  if (typeof provider !== 'string' || !(PROVIDERS as readonly string[]).includes(provider)) {
+  if (typeof provider !== 'string' || !PROVIDERS.includes(provider)) {
     throw new Error(`${where}: "provider" must be one of ${PROVIDERS.join(', ')} (got ${JSON.stringify(provider)}), e.g. ${example}`)
   }
   const section = config[provider]

@@ -184,6 +184,7 @@ export class Playground {
     return {
       mode: this.mode,
       provider: this.opts.provider,
+      providerTitle: PROVIDER_TITLES[this.opts.provider] ?? this.opts.provider,
       webhookUrl: this.opts.webhookUrl ?? this.opts.driver.webhookUrl,
       endUser: { name: this.endUser.name, ...(this.userId ? { userId: this.userId } : {}) },
       state: this.sessionState(),

@@ -78,6 +78,8 @@ export interface StripItem {
 export interface Snapshot {
   mode: Mode
   provider: string
+  /** The provider's display name (from the registry). */
+  providerTitle: string
   /** Where the provider must post its webhooks (the Botpress emulator's ingress, or its public tunnel). */
   webhookUrl: string
   endUser: { name: string; userId?: string }

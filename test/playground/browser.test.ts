@@ -241,7 +241,7 @@ suite(title, () => {
       await tab.goto(other.url)
       await tab.locator('body[data-ready="true"]').waitFor()
       expect(await tab.locator('#desk').isHidden()).toBe(true)
-      expect(await tab.locator('#provider-note').innerText()).toContain('Answer in your HTTP agent service.')
+      expect(await tab.locator('#provider-note').innerText()).toContain('Answer in HTTP service.')
       expect(await tab.locator('#provider-note').innerText()).toContain(other.driver.webhookUrl)
       expect(await tab.locator('#provider-badge').innerText()).toBe('provider: http')
     } finally {

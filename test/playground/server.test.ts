@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { checkConfiguration, loadConfigFile } from '../../dev/playground/config'
+import { providerNames } from '../../src/providers'
 import { agentOf, describePayload } from '../../dev/playground/server'
 import { get, openStream, post, startStack, type Stack } from './stack'
 
@@ -320,7 +321,7 @@ describe('playground helpers', () => {
     expect(() => loadConfigFile(path.join(dir, 'missing.json'))).toThrow(/cannot read the configuration file/)
     expect(() => loadConfigFile(file('bad.json', '{'))).toThrow(/is not valid JSON/)
     expect(() => checkConfiguration([])).toThrow(/must be a JSON object/)
-    expect(() => checkConfiguration({ provider: 'zendesk' })).toThrow(/"provider" must be one of http, intercom, livechat, hubspot \(got "zendesk"\)/)
+    expect(() => checkConfiguration({ provider: 'zendesk' })).toThrow(`"provider" must be one of ${providerNames.join(', ')} (got "zendesk")`)
     expect(() => checkConfiguration({ provider: 'intercom' })).toThrow(/the "intercom" section is missing/)
     const good = { provider: 'intercom', intercom: { accessToken: 'x', clientSecret: 'y', region: 'eu' } }
     expect(loadConfigFile(file('good.json', JSON.stringify(good)))).toEqual(good)

@@ -238,7 +238,7 @@ function applySnapshot(s: Snapshot) {
   if (!local) {
     const loopback = /\/\/(127\.|localhost|\[::1\])/.test(s.webhookUrl)
     note.replaceChildren(
-      h('p', {}, h('strong', {}, `Answer in ${providerTitle(s.provider)}.`), ` Sessions escalated here open a conversation there; the agent replies, assigns and closes in ${providerTitle(s.provider)}'s own interface, and it all comes back here through the webhook.`),
+      h('p', {}, h('strong', {}, `Answer in ${s.providerTitle}.`), ` Sessions escalated here open a conversation there; the agent replies, assigns and closes in ${s.providerTitle}'s own interface, and it all comes back here through the webhook.`),
       h('p', {}, 'Webhook URL registered with the provider: ', h('code', {}, s.webhookUrl)),
       ...(loopback
         ? [
@@ -252,7 +252,7 @@ function applySnapshot(s: Snapshot) {
           ]
         : [])
     )
-    $('desk-line').textContent = `Provider: ${providerTitle(s.provider)}`
+    $('desk-line').textContent = `Provider: ${s.providerTitle}`
   }
 
   shownChat.clear()
@@ -272,7 +272,6 @@ function applySnapshot(s: Snapshot) {
   s.strip.forEach(addStrip)
 }
 
-const providerTitle = (p: string) => ({ http: 'your HTTP agent service', intercom: 'Intercom', livechat: 'LiveChat', hubspot: 'HubSpot Help Desk' })[p] ?? p
 
 // ── live updates ─────────────────────────────────────────────────────────────
 function connect() {

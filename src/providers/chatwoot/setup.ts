@@ -1,0 +1,237 @@
+/**
+ * register / unregister, and what they leave behind: the API inbox the sessions live in and ONE account webhook for
+ * the integration's URL. Their ids (and the webhook's signing secret, when Chatwoot returns one) are kept in the
+ * provider store and, on a warm instance, in a bounded cache.
+ */
+import { createCache, createSingleFlight } from '../../core/cache'
+import { ConfigurationError, errorMessage, ProviderError } from '../../core/errors'
+import type { ProviderDeps } from '../../core/types'
+import { asId, isRecord, str } from '../shared'
+import { baseUrlOf, TITLE, unwrap, type ChatwootApi } from './api'
+import type { ChatwootConfig } from './config'
+import { carriesToken, EVENTS, urlBase, urlToken, withToken } from './webhook'
+
+export const INBOX_NAME = 'Botpress'
+
+export type SetupData = { inboxId?: string; inboxCreated?: boolean; webhookId?: string; webhookSecret?: string }
+
+type Webhook = { id: string; url: string; subscriptions: string[]; secret?: string }
+
+/**
+ * Kept briefly: another instance may register again (a new webhook, a new secret) and the store is the truth. Two
+ * minutes bounds how long a warm instance can refuse the new signatures, at one store read per instance and period.
+ */
+const setups = createCache<SetupData>({ name: 'chatwoot setup', max: 500, ttlMs: 2 * 60_000 })
+const lazySetup = createSingleFlight<SetupData>('chatwoot lazy setup', 500)
+
+const pick = (data: Record<string, unknown>): SetupData => ({
+  inboxId: asId(data.inboxId),
+  inboxCreated: data.inboxCreated === true,
+  webhookId: asId(data.webhookId),
+  webhookSecret: str(data.webhookSecret),
+})
+
+const webhookOf = (raw: unknown): Webhook | undefined => {
+  const w = unwrap(raw)
+  const hook = isRecord(w) && isRecord(w.webhook) ? w.webhook : w
+  if (!isRecord(hook)) return undefined
+  const id = asId(hook.id)
+  const url = str(hook.url)
+  if (!id || !url) return undefined
+  const subscriptions = Array.isArray(hook.subscriptions) ? hook.subscriptions.filter((s): s is string => typeof s === 'string') : []
+  return { id, url, subscriptions, ...(str(hook.secret) ? { secret: str(hook.secret) } : {}) }
+}
+
+const listOf = (raw: unknown, key: string): unknown[] => {
+  const body = unwrap(raw)
+  if (Array.isArray(body)) return body
+  const inner = isRecord(body) ? body[key] : undefined
+  return Array.isArray(inner) ? inner : []
+}
+
+export class Setup {
+  private readonly token: string
+  private readonly key: string
+
+  constructor(
+    private readonly config: ChatwootConfig,
+    private readonly api: ChatwootApi,
+    private readonly deps: Pick<ProviderDeps, 'store' | 'secrets' | 'logger' | 'ctx'>
+  ) {
+    this.token = urlToken(config)
+    this.key = `${deps.ctx.integrationId}|${baseUrlOf(config)}|${api.accountId}|${this.token}`
+  }
+
+  get urlToken() {
+    return this.token
+  }
+
+  /** What this instance already knows, without any request. */
+  peek(): SetupData | undefined {
+    return setups.get(this.key)
+  }
+
+  /** What register left, from memory or the store (one Botpress read on a cold instance). */
+  async read(): Promise<SetupData> {
+    const cached = setups.get(this.key)
+    if (cached) return cached
+    const data = pick(await this.deps.store.get())
+    this.deps.secrets.add(data.webhookSecret)
+    return setups.set(this.key, data)
+  }
+
+  private async save(data: SetupData) {
+    const stored = await this.deps.store.get()
+    const next: Record<string, unknown> = { ...stored, ...data }
+    for (const key of Object.keys(next)) if (next[key] === undefined) delete next[key]
+    await this.deps.store.set(next)
+    this.deps.secrets.add(data.webhookSecret)
+    setups.set(this.key, pick(next))
+  }
+
+  /** The inbox sessions open in: configured, registered, or (never registered, e.g. a lost store) found or created now. */
+  async inboxId(): Promise<string> {
+    const configured = this.config.inboxId?.trim()
+    if (configured) return configured
+    const known = (await this.read()).inboxId
+    if (known) return known
+    const data = await lazySetup(this.key, async () => {
+      const inbox = await this.resolveInbox({})
+      const ours = (await this.webhooks()).filter((w) => carriesToken(w.url, this.token)).pop()
+      const data: SetupData = { ...inbox, ...(ours ? { webhookId: ours.id, webhookSecret: ours.secret } : {}) }
+      await this.save(data)
+      return data
+    })
+    return data.inboxId!
+  }
+
+  // ─── register ───────────────────────────────────────────────────────────────
+
+  async connect(webhookUrl: string): Promise<void> {
+    await this.checkToken()
+    const previous = await this.read()
+    const inbox = await this.resolveInbox(previous)
+    const webhook = await this.ensureWebhook(webhookUrl, previous.webhookId)
+    await this.save({ ...inbox, webhookId: webhook.id, webhookSecret: webhook.secret })
+    this.deps.logger.info(
+      `Chatwoot: inbox ${inbox.inboxId} and account webhook ${webhook.id} ready; ` +
+        (webhook.secret ? 'deliveries are signed (X-Chatwoot-Signature) and carry the URL token' : 'this Chatwoot does not sign webhooks: the URL token proves them')
+    )
+  }
+
+  private async checkToken() {
+    let profile: unknown
+    try {
+      profile = (await this.api.call({ root: true, path: 'profile', operation: 'GET /profile' })).body
+    } catch (error) {
+      if (error instanceof ProviderError && error.details.status === 401) {
+        throw new ConfigurationError(
+          `Chatwoot refused the access token (chatwoot.apiAccessToken) at ${baseUrlOf(this.config)}: ${error.message}. Copy it again from Profile settings → Access Token, and check chatwoot.baseUrl.`
+        )
+      }
+      throw error
+    }
+    const accounts = isRecord(profile) && Array.isArray(profile.accounts) ? profile.accounts.filter(isRecord) : undefined
+    if (!accounts) return
+    const account = accounts.find((a) => asId(a.id) === this.api.accountId)
+    if (!account) {
+      throw new ConfigurationError(
+        `The access token's user is not a member of Chatwoot account ${this.api.accountId} (chatwoot.accountId): use the number in your dashboard address (…/app/accounts/<id>/…)`
+      )
+    }
+    if (str(account.role) && account.role !== 'administrator') {
+      throw new ConfigurationError(
+        `The access token (chatwoot.apiAccessToken) is an ${String(account.role).slice(0, 20)}'s: creating the inbox and the webhook needs an administrator's token`
+      )
+    }
+  }
+
+  private async getInbox(id: string): Promise<Record<string, unknown> | undefined> {
+    const res = await this.api.call({ path: `inboxes/${encodeURIComponent(id)}/`, okStatuses: [404], operation: 'GET inbox' })
+    return res.status === 404 || !isRecord(res.body) ? undefined : res.body
+  }
+
+  private async resolveInbox(previous: SetupData): Promise<{ inboxId: string; inboxCreated: boolean }> {
+    const configured = this.config.inboxId?.trim()
+    if (configured) {
+      const inbox = await this.getInbox(configured)
+      if (!inbox) throw new ConfigurationError(`Chatwoot has no inbox ${configured} in account ${this.api.accountId} (chatwoot.inboxId)`)
+      if (str(inbox.channel_type) && inbox.channel_type !== 'Channel::Api') {
+        throw new ConfigurationError(
+          `Chatwoot inbox ${configured} (chatwoot.inboxId) is a ${String(inbox.channel_type).slice(0, 40)} inbox: choose an API inbox, or leave the field empty to let the integration create one`
+        )
+      }
+      return { inboxId: configured, inboxCreated: false }
+    }
+    if (previous.inboxId && (await this.getInbox(previous.inboxId))) return { inboxId: previous.inboxId, inboxCreated: previous.inboxCreated === true }
+    const list = await this.api.call({ path: 'inboxes', operation: 'list inboxes' })
+    const existing = listOf(list.body, 'inboxes')
+      .filter(isRecord)
+      .find((i) => i.name === INBOX_NAME && i.channel_type === 'Channel::Api' && asId(i.id))
+    if (existing) return { inboxId: asId(existing.id)!, inboxCreated: false }
+    const created = await this.api.call({
+      method: 'POST',
+      path: 'inboxes/',
+      json: { name: INBOX_NAME, channel: { type: 'api' } },
+      operation: 'create inbox',
+    })
+    const id = isRecord(created.body) ? asId(created.body.id) : undefined
+    if (!id) throw new ProviderError(`${TITLE} created the inbox but answered without its id`, { provider: TITLE, operation: 'create inbox' })
+    this.deps.logger.info(`Chatwoot: created the API inbox "${INBOX_NAME}" (${id})`)
+    return { inboxId: id, inboxCreated: true }
+  }
+
+  private async webhooks(): Promise<Webhook[]> {
+    const res = await this.api.call({ path: 'webhooks', operation: 'list webhooks' })
+    return listOf(res.body, 'webhooks').map(webhookOf).filter((w): w is Webhook => !!w)
+  }
+
+  private ours(webhooks: Webhook[], webhookUrl: string | undefined, knownId?: string) {
+    const base = webhookUrl ? urlBase(webhookUrl) : undefined
+    return webhooks.filter((w) => w.id === knownId || (base && urlBase(w.url) === base) || carriesToken(w.url, this.token))
+  }
+
+  /** One account webhook for this integration: found (by id, URL or token) and brought up to date, or created. */
+  private async ensureWebhook(webhookUrl: string, knownId: string | undefined): Promise<Webhook> {
+    const target = withToken(webhookUrl, this.token)
+    this.deps.secrets.add(this.token)
+    const mine = this.ours(await this.webhooks(), webhookUrl, knownId)
+    const keep = mine.find((w) => w.id === knownId) ?? mine.find((w) => urlBase(w.url) === urlBase(webhookUrl)) ?? mine[0]
+    for (const extra of mine.filter((w) => w !== keep)) await this.deleteWebhook(extra.id)
+    const subscriptions = [...new Set([...(keep?.subscriptions ?? []), ...EVENTS])]
+    if (keep && keep.url === target && EVENTS.every((e) => keep.subscriptions.includes(e))) return keep
+    const res = await this.api.call({
+      method: keep ? 'PATCH' : 'POST',
+      path: keep ? `webhooks/${encodeURIComponent(keep.id)}` : 'webhooks',
+      json: { url: target, subscriptions },
+      operation: keep ? 'update webhook' : 'create webhook',
+    })
+    const webhook = webhookOf(res.body)
+    if (!webhook) throw new ProviderError(`${TITLE} answered the webhook request without its id`, { provider: TITLE, operation: 'create webhook' })
+    // An update answers without the secret on some versions: the one listed before stays valid (it is not rotated).
+    return { ...webhook, secret: webhook.secret ?? keep?.secret }
+  }
+
+  private async deleteWebhook(id: string) {
+    await this.api.call({ method: 'DELETE', path: `webhooks/${encodeURIComponent(id)}`, okStatuses: [404], responseType: 'text', operation: 'delete webhook' })
+  }
+
+  // ─── unregister ─────────────────────────────────────────────────────────────
+
+  /**
+   * Removes the webhook register made. The inbox stays: it holds the conversations agents had with your users (the
+   * Application API has no inbox deletion either), and the next register reuses it.
+   */
+  async disconnect(webhookUrl: string): Promise<void> {
+    const previous = await this.read()
+    try {
+      for (const webhook of this.ours(await this.webhooks(), webhookUrl, previous.webhookId)) await this.deleteWebhook(webhook.id)
+    } catch (error) {
+      this.deps.logger.warn(`Chatwoot: could not remove the account webhook: ${errorMessage(error)}`)
+      throw error
+    }
+    await this.save({ ...previous, webhookId: undefined, webhookSecret: undefined })
+  }
+}
+
+export const resetSetups = () => setups.clear()

@@ -1,0 +1,256 @@
+/**
+ * Chatwoot webhooks: authenticity and the payload → normalized events mapping.
+ *
+ * Proof, in two layers (hub.md "Signing by version"):
+ * 1. Every webhook URL register gives Chatwoot carries `bp_token`, an HMAC of the account id keyed with the configured
+ *    access token. It is checked from the configuration and the request alone (constant time), so a request without
+ *    it costs no Botpress and no Chatwoot request, on a warm or a cold instance. Versions that do not sign (before
+ *    v4.11.2 for account webhooks) are proven by it.
+ * 2. Where Chatwoot returned a signing `secret` when the webhook was made, `X-Chatwoot-Signature: sha256=<hex
+ *    HMAC-SHA256(secret, "<X-Chatwoot-Timestamp>.<raw body>")>` is required as well, within 5 minutes ([DOCS]
+ *    api-reference/webhook-verification.mdx). A stripped signature is refused, not downgraded to the token.
+ *
+ * Payloads ([CW] app/listeners/webhook_listener.rb, app/models/message.rb `webhook_data`,
+ * app/presenters/conversations/event_data_presenter.rb): `message_created` is the message at top level with its
+ * `conversation`; `conversation_*` events are the conversation with `changed_attributes`.
+ */
+import { hmac, header, isFresh, safeEqual } from '../../core/crypto'
+import { BadRequestError } from '../../core/errors'
+import type { Agent, InboundEvent, InboundMessage, ParsedWebhook, SessionKey, VerifyResult, WebhookRequest } from '../../core/types'
+import { parseJson } from '../../core/validate'
+import { asId, dropNulls, isRecord, isWebUrl, kindOf, str, urlBaseName } from '../shared'
+import { accountIdOf } from './api'
+import type { ChatwootConfig } from './config'
+
+export const TOKEN_PARAM = 'bp_token'
+export const SIGNATURE_HEADER = 'x-chatwoot-signature'
+export const TIMESTAMP_HEADER = 'x-chatwoot-timestamp'
+export const SIGNATURE_WINDOW_SECONDS = 300
+/** What the integration subscribes to (spec `webhook_create_update_payload.subscriptions`). */
+export const EVENTS = ['message_created', 'conversation_updated', 'conversation_status_changed'] as const
+
+const MAX_QUERY = 4096
+const MAX_TEXT = 20_000
+const MAX_NAME = 200
+const MAX_ATTACHMENTS = 20
+
+/** The URL token: derived from the configuration, so that no state is needed to check it. */
+export const urlToken = (config: Pick<ChatwootConfig, 'apiAccessToken' | 'accountId'>): string =>
+  hmac('sha256', config.apiAccessToken, `botpress-hitl:chatwoot-webhook:${accountIdOf(config)}`).slice(0, 40)
+
+/** The integration's webhook URL with our token added (any query it had is kept). */
+export const withToken = (webhookUrl: string, token: string): string => {
+  const url = new URL(webhookUrl)
+  url.searchParams.set(TOKEN_PARAM, token)
+  return url.toString()
+}
+
+/** A URL without query or fragment, to recognise our webhook whatever token it carries. */
+export const urlBase = (url: string): string => {
+  try {
+    const u = new URL(url)
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`
+  } catch {
+    return url
+  }
+}
+
+/** Whether a webhook URL carries this token. */
+export const carriesToken = (url: string, token: string): boolean => {
+  try {
+    return safeEqual(new URL(url).searchParams.get(TOKEN_PARAM) ?? '', token)
+  } catch {
+    return false
+  }
+}
+
+const fail = (reason: string): VerifyResult => ({ ok: false, reason })
+
+const queryToken = (query: string): string | undefined => {
+  if (!query || query.length > MAX_QUERY) return undefined
+  return new URLSearchParams(query.replace(/^\?/, '')).get(TOKEN_PARAM) ?? undefined
+}
+
+/** `X-Chatwoot-Signature` over `<timestamp>.<raw body>` with the webhook's secret, within the window. */
+export const verifySignature = (secret: string, req: WebhookRequest, now = Date.now()): VerifyResult => {
+  const signature = header(req.headers, SIGNATURE_HEADER)?.trim().toLowerCase()
+  const timestamp = header(req.headers, TIMESTAMP_HEADER)?.trim()
+  if (!signature || !timestamp) return fail('X-Chatwoot-Signature or X-Chatwoot-Timestamp missing though Chatwoot gave this webhook a signing secret')
+  if (!/^\d{1,12}$/.test(timestamp)) return fail('X-Chatwoot-Timestamp is not a Unix time')
+  if (!isFresh(Number(timestamp), SIGNATURE_WINDOW_SECONDS, now)) return fail('X-Chatwoot-Timestamp is outside the 5-minute window')
+  if (!/^sha256=[0-9a-f]{64}$/.test(signature)) return fail('X-Chatwoot-Signature is not sha256=<64 hex digits>')
+  const expected = `sha256=${hmac('sha256', secret, `${timestamp}.${req.body}`)}`
+  return safeEqual(signature, expected) ? { ok: true } : fail('X-Chatwoot-Signature mismatch')
+}
+
+export type VerifyContext = {
+  token: string
+  /** The webhook's signing secret, if Chatwoot gave one; read only once the URL token matched. */
+  secret: () => Promise<string | undefined>
+  now?: number
+}
+
+export const verifyRequest = async (req: WebhookRequest, ctx: VerifyContext): Promise<VerifyResult> => {
+  const given = queryToken(req.query)
+  if (!given) return fail(`the webhook URL carries no ${TOKEN_PARAM}: save the integration again so that Chatwoot gets its URL`)
+  if (!safeEqual(given, ctx.token)) return fail(`the webhook URL's ${TOKEN_PARAM} is wrong`)
+  const secret = await ctx.secret()
+  // No secret: a Chatwoot that does not sign (it returned none when the webhook was made); the URL token is the proof.
+  return secret ? verifySignature(secret, req, ctx.now) : { ok: true }
+}
+
+// ─── payloads ─────────────────────────────────────────────────────────────────
+
+type Json = Record<string, unknown>
+
+const record = (value: unknown): Json => (isRecord(value) ? value : {})
+
+const skip = (skipped: string[], note: string): InboundEvent[] => {
+  skipped.push(note)
+  return []
+}
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
+
+/** Epoch ms from a Unix time (seconds, possibly fractional) or a date-time string. */
+export const timeOf = (value: unknown): number | undefined => {
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return Math.round(value < 1e12 ? value * 1000 : value)
+  if (typeof value === 'string' && value.length <= 40) {
+    const ms = /^\d+(\.\d+)?$/.test(value) ? timeOf(Number(value)) : Date.parse(value)
+    return ms !== undefined && Number.isFinite(ms) ? ms : undefined
+  }
+  return undefined
+}
+
+/**
+ * The conversation's display id, the one routes use: in the conversation object `id` is the display id, but one
+ * variant of [CW] app/models/concerns/push_data_helper.rb puts the table id there for webhooks; the last message's
+ * `conversation_id` is the display id in every version ([CW] app/models/message.rb `push_event_data`).
+ */
+export const sessionIdOf = (conversation: Json): string | undefined => {
+  const messages = Array.isArray(conversation.messages) ? conversation.messages : []
+  return asId(record(messages[0]).conversation_id) ?? asId(conversation.id)
+}
+
+const agentOf = (person: Json, kind: 'user' | 'agent_bot'): Agent | undefined => {
+  const id = asId(person.id)
+  if (!id || id.length > 100) return undefined
+  const name = str(person.available_name) ?? str(person.name)
+  const picture = [person.avatar_url, person.thumbnail, person.avatar].find((u) => isWebUrl(u, 2000))
+  return {
+    id: kind === 'user' ? id : `bot-${id}`,
+    ...(name ? { name: clip(name, MAX_NAME) } : {}),
+    ...(typeof picture === 'string' ? { pictureUrl: picture } : {}),
+  }
+}
+
+/** An attachment's `push_event_data` ([CW] app/models/attachment.rb) → what the end user receives. */
+const attachmentMessage = (raw: unknown): InboundMessage | undefined => {
+  const a = record(raw)
+  const type = str(a.file_type)
+  if (type === 'location') {
+    const lat = Number(a.coordinates_lat)
+    const long = Number(a.coordinates_long)
+    if (!Number.isFinite(lat) || !Number.isFinite(long)) return undefined
+    const title = str(a.fallback_title)
+    return { type: 'text', text: `[Location${title ? `: ${clip(title, MAX_NAME)}` : ''}] ${lat}, ${long}` }
+  }
+  const url = [a.data_url, a.thumb_url].find((u) => isWebUrl(u, 2000))
+  if (typeof url !== 'string') return undefined
+  const name = urlBaseName(url)
+  const title = str(a.fallback_title) ?? (name ? clip(name, MAX_NAME) : undefined)
+  const kind = type === 'image' || type === 'audio' || type === 'video' || type === 'file' ? type : kindOf(undefined, name)
+  return { type: kind, url, ...(title ? { title } : {}) }
+}
+
+export type ParseContext = { accountId: string; inboxId?: string; timestamp?: number }
+
+const foreign = (body: Json, conversation: Json, ctx: ParseContext): string | undefined => {
+  const account = asId(record(body.account).id) ?? asId(conversation.account_id)
+  if (account && account !== ctx.accountId) return `an event of account ${clip(account, 20)}`
+  const inbox = asId(record(body.inbox).id) ?? asId(conversation.inbox_id)
+  if (ctx.inboxId && inbox && inbox !== ctx.inboxId) return `an event of inbox ${clip(inbox, 20)} (not the integration's)`
+  return undefined
+}
+
+const messageEvent = (body: Json, ctx: ParseContext, skipped: string[]): InboundEvent[] => {
+  const conversation = record(body.conversation)
+  const messageId = asId(body.id)
+  if (!messageId) throw new BadRequestError('message_created has no message id')
+  const other = foreign(body, conversation, ctx)
+  if (other) return skip(skipped, other)
+  const type = body.message_type
+  // Only agents' replies go to the end user: the contact's own messages (ours, posted as `incoming`), templates and
+  // activity never do; private notes are for agents ([CW] app/models/concerns/message_filter_helpers.rb).
+  if (!(type === 'outgoing' || type === 1)) return skip(skipped, `message ${messageId} of type ${String(type).slice(0, 20)}`)
+  if (body.private === true) return skip(skipped, `private note ${messageId}`)
+  const sender = record(body.sender)
+  const kind = sender.type === 'user' ? 'user' : sender.type === 'agent_bot' ? 'agent_bot' : undefined
+  const agent = kind && agentOf(sender, kind)
+  if (!agent) return skip(skipped, `message ${messageId} sent by ${str(sender.type)?.slice(0, 20) ?? 'nobody'}`)
+  const id = sessionIdOf(conversation)
+  if (!id) throw new BadRequestError('message_created has no conversation id')
+  const messages: InboundMessage[] = []
+  const content = typeof body.content === 'string' ? body.content.trim() : ''
+  if (content) messages.push({ type: 'text', text: clip(content, MAX_TEXT) })
+  const attachments = Array.isArray(body.attachments) ? body.attachments.slice(0, MAX_ATTACHMENTS) : []
+  for (const attachment of attachments) {
+    const message = attachmentMessage(attachment)
+    if (message) messages.push(message)
+  }
+  if (!messages.length) return skip(skipped, `empty message ${messageId}`)
+  const at = timeOf(body.created_at) ?? ctx.timestamp
+  return [{ kind: 'agentMessage', session: { id }, messageId, agent, messages, ...(at ? { at } : {}) }]
+}
+
+/** `changed_attributes`: `[{"<attr>": {previous_value, current_value}}]` ([CW] app/listeners/base_listener.rb). */
+const changesOf = (value: unknown): Map<string, unknown> => {
+  const changes = new Map<string, unknown>()
+  for (const entry of Array.isArray(value) ? value.slice(0, 50) : []) {
+    for (const [key, change] of Object.entries(record(entry))) {
+      if (isRecord(change) && Object.prototype.hasOwnProperty.call(change, 'current_value')) changes.set(key, change.current_value)
+    }
+  }
+  return changes
+}
+
+const conversationEvent = (event: string, body: Json, ctx: ParseContext, skipped: string[]): InboundEvent[] => {
+  const other = foreign(body, body, ctx)
+  if (other) return skip(skipped, other)
+  const id = sessionIdOf(body)
+  if (!id) throw new BadRequestError(`${event} has no conversation id`)
+  const session: SessionKey = { id }
+  const at = timeOf(body.updated_at) ?? ctx.timestamp
+  const when = at ? { at } : {}
+  const changes = changesOf(body.changed_attributes)
+  const events: InboundEvent[] = []
+  if (changes.has('assignee_id')) {
+    const assigneeId = asId(changes.get('assignee_id'))
+    const meta = record(body.meta)
+    const assignee = record(meta.assignee)
+    const byBot = str(meta.assignee_type)?.toLowerCase() === 'agentbot'
+    if (!assigneeId) skipped.push(`conversation ${id} unassigned`)
+    else if (byBot) skipped.push(`conversation ${id} assigned to an agent bot`)
+    else {
+      const described = asId(assignee.id) === assigneeId ? agentOf(assignee, 'user') : undefined
+      events.push({ kind: 'agentAssigned', session, agent: described ?? { id: assigneeId }, ...when })
+    }
+  }
+  const status = event === 'conversation_status_changed' ? (changes.get('status') ?? body.status) : changes.get('status')
+  if (status === 'resolved') events.push({ kind: 'sessionClosed', session, ...when })
+  if (!events.length) skipped.push(`${event} of conversation ${id} changing ${[...changes.keys()].join(', ').slice(0, 100) || 'nothing we use'}`)
+  return events
+}
+
+export const parseEvent = (req: WebhookRequest, ctx: ParseContext): ParsedWebhook => {
+  const body = dropNulls(parseJson(req.body, 'Chatwoot webhook body'))
+  if (!isRecord(body)) throw new BadRequestError('the Chatwoot webhook body is not a JSON object')
+  const event = str(body.event)
+  if (!event) throw new BadRequestError('the Chatwoot webhook has no "event"')
+  const skipped: string[] = []
+  if (event === 'message_created') return { events: messageEvent(body, ctx, skipped), skipped }
+  if (event === 'conversation_updated' || event === 'conversation_status_changed') {
+    return { events: conversationEvent(event, body, ctx, skipped), skipped }
+  }
+  return { events: [], skipped: [`event ${event.slice(0, 40)} (the integration subscribes to ${EVENTS.join(', ')})`] }
+}

@@ -1,0 +1,4 @@
+import { runConformance } from '../../conformance/suite'
+import { ChatwootFake } from './fake'
+
+runConformance(() => new ChatwootFake())
