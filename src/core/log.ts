@@ -75,3 +75,23 @@ export const createLogger = (sink: LogSink, redactor: Redactor): Logger => {
     redact: (text) => redactor.redact(text),
   }
 }
+
+/**
+ * An e-mail address fit for an error or a log line: first character of the local part, then `***`, then the domain
+ * (`a***@example.com`). Linear; anything that is not an address (or is too long to be one) is fully masked.
+ */
+export const maskEmail = (address: string): string => {
+  const at = address.lastIndexOf('@')
+  if (at < 1 || address.length > 254) return '***'
+  return `${String.fromCodePoint(address.codePointAt(0)!)}***${address.slice(at)}`
+}
+
+/** A phone number fit for an error or a log line: only its last two digits (`***89`). */
+export const maskPhone = (phone: string): string => {
+  let digits = ''
+  for (let i = phone.length - 1; i >= 0 && digits.length < 2; i--) {
+    const c = phone.charCodeAt(i)
+    if (c >= 48 && c <= 57) digits = phone[i] + digits
+  }
+  return `***${digits}`
+}

@@ -15,4 +15,5 @@ export const httpConfigSchema = z
   })
   .title('Generic HTTP service')
 
-export type HttpConfig = { endpointBaseUrl: string; webhookSecret?: string }
+/** Inferred from the schema: one source of truth for the section's fields. */
+export type HttpConfig = z.infer<typeof httpConfigSchema>

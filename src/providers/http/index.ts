@@ -14,7 +14,7 @@ import {
   type WebhookRequest,
 } from '../../core/types'
 import { expectShape, id, parseJson, z } from '../../core/validate'
-import { httpConfigSchema, type HttpConfig } from './config'
+import { httpConfigSchema } from './config'
 import { sign, TIMESTAMP_HEADER, verify } from './signature'
 
 const TITLE = 'HTTP service'
@@ -67,7 +67,7 @@ class ProviderShapeError extends Error {}
 
 const routeOf = (path: string) => path.replace(/\/+$/, '').split('/').pop() ?? ''
 
-export default defineProvider<HttpConfig>({
+export default defineProvider({
   name: 'http',
   title: TITLE,
   configSchema: httpConfigSchema,

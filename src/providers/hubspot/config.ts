@@ -12,12 +12,5 @@ export const hubspotConfigSchema = z
   })
   .title('HubSpot Help Desk')
 
-export type HubspotConfig = {
-  developerApiKey: string
-  appId: string
-  clientId: string
-  clientSecret: string
-  refreshToken: string
-  helpDeskId: string
-  apiBaseUrl?: string
-}
+/** Inferred from the schema: one source of truth for the section's fields. */
+export type HubspotConfig = z.infer<typeof hubspotConfigSchema>

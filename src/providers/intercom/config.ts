@@ -13,4 +13,5 @@ export const intercomConfigSchema = z
   })
   .title('Intercom')
 
-export type IntercomConfig = { accessToken: string; clientSecret: string; region?: 'us' | 'eu' | 'au'; apiBaseUrl?: string }
+/** Inferred from the schema: one source of truth for the section's fields. */
+export type IntercomConfig = z.infer<typeof intercomConfigSchema>

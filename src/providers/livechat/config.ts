@@ -20,12 +20,5 @@ export const livechatConfigSchema = z
   })
   .title('LiveChat')
 
-export type LivechatConfig = {
-  clientId: string
-  organizationId: string
-  webhookSecret: string
-  agentToken: string
-  groupId: number
-  apiBaseUrl?: string
-  accountsBaseUrl?: string
-}
+/** Inferred from the schema: one source of truth for the section's fields. */
+export type LivechatConfig = z.infer<typeof livechatConfigSchema>
