@@ -163,9 +163,10 @@ const applyMessage = async (
 const eventTime = (at: number | undefined): { lastEventAt?: string } =>
   at !== undefined && Number.isFinite(at) ? { lastEventAt: String(Math.trunc(at)) } : {}
 
+/** Older than the last assignment or close the session applied: a replay (inside a signature window, or a late redelivery). */
 const isReplay = (conversation: Conversation, at: number | undefined) => {
-  const last = Number(conversation.tags.lastEventAt)
-  return at !== undefined && Number.isFinite(at) && Number.isFinite(last) && conversation.tags.lastEventAt !== undefined && at < last
+  const last = conversation.tags.lastEventAt ? Number(conversation.tags.lastEventAt) : NaN
+  return at !== undefined && Number.isFinite(at) && Number.isFinite(last) && at < last
 }
 
 const providerCtx = (ctx: EngineContext) => ({
