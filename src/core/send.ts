@@ -5,6 +5,7 @@ import { BOT_NAME } from './botpress'
 import type { EngineContext } from './context'
 import { HitlError } from './errors'
 import { emitStopped } from './events'
+import { LIMITS } from './limits'
 import { toOutbound } from './transcript'
 import type { OutboundMessage, SendMessageInput } from './types'
 
@@ -43,7 +44,8 @@ export const sendMessage = async (ctx: EngineContext, props: ChannelMessage): Pr
       botpressMessageId: parts.length > 1 ? `${props.message.id}:${index}` : props.message.id,
       additionalData: typeof payload.additionalData === 'string' ? payload.additionalData : undefined,
     })
-    if (result.altId && result.altId !== conversation.tags.externalAltId) {
+    // A secondary id Botpress cannot store as a tag cannot be looked up by either: not worth failing a sent message.
+    if (result.altId && result.altId !== conversation.tags.externalAltId && result.altId.length <= LIMITS.tagValue) {
       await client.updateConversation({ id: conversation.id, tags: { externalAltId: result.altId } })
       conversation.tags.externalAltId = result.altId
     }
