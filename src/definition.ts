@@ -5,16 +5,26 @@
  */
 import { z } from '@botpress/sdk'
 import { providerNames, providers } from './providers'
-import { STATE } from './core/engine'
+import { STATE } from './core/refs'
+import { hitlSchemas } from './interface/hitl'
+
+type Sections<P extends Record<string, { configSchema: z.ZodTypeAny }>> = { [K in keyof P]: z.ZodOptional<P[K]['configSchema']> }
+
+/** One optional section per provider, each typed by its provider's schema. */
+const optionalSections = <P extends Record<string, { configSchema: z.ZodTypeAny }>>(registry: P): Sections<P> => {
+  const sections = {} as Sections<P>
+  for (const name of Object.keys(registry) as Array<keyof P & string>) {
+    sections[name] = registry[name]!.configSchema.optional() as Sections<P>[typeof name]
+  }
+  return sections
+}
 
 export const configurationSchema = z.object({
   provider: z
     .enum(providerNames)
     .title('Provider')
     .describe('The live-chat platform your agents use. Switching it and saving moves new sessions to that platform.'),
-  ...(Object.fromEntries(
-    Object.entries(providers).map(([name, def]) => [name, def.configSchema.optional()])
-  ) as Record<keyof typeof providers, z.ZodOptional<z.ZodTypeAny>>),
+  ...optionalSections(providers),
 })
 
 export const hitlSessionSchema = z.object({
@@ -41,6 +51,10 @@ export const conversationTags = {
   userId: { title: 'End user', description: 'The Botpress user the session is for' },
   agentId: { title: 'Agent ID', description: 'The platform id of the agent currently assigned' },
   status: { title: 'Status', description: 'opening, open or closed' },
+  lastEventAt: {
+    title: 'Last event time',
+    description: 'When the last assignment or close the session applied happened (provider time, epoch ms): older replays are ignored',
+  },
 }
 
 export const messageTags = {
@@ -56,4 +70,36 @@ export const states = {
   },
   [STATE.session]: { type: 'conversation' as const, schema: data },
   [STATE.contact]: { type: 'user' as const, schema: data },
+}
+
+type Tags<T> = { [K in keyof T]: string }
+
+/**
+ * The integration's type for the SDK (what `bp gen` would generate into .botpress), inferred from the same schemas the
+ * definition declares: `new sdk.Integration<HitlIntegration>` types every entry point and the client.
+ */
+export type HitlIntegration = {
+  name: 'hitl-hub'
+  version: '0.1.0'
+  configuration: z.infer<typeof configurationSchema>
+  configurations: Record<string, never>
+  actions: {
+    createUser: { input: z.infer<typeof hitlSchemas.createUserInput>; output: z.infer<typeof hitlSchemas.createUserOutput> }
+    startHitl: { input: z.infer<ReturnType<typeof hitlSchemas.startHitlInput<typeof hitlSessionSchema>>>; output: z.infer<typeof hitlSchemas.startHitlOutput> }
+    stopHitl: { input: z.infer<typeof hitlSchemas.stopHitlInput>; output: z.infer<typeof hitlSchemas.stopHitlOutput> }
+  }
+  channels: {
+    hitl: {
+      messages: { [K in keyof typeof hitlSchemas.messages]: z.infer<(typeof hitlSchemas.messages)[K]> }
+      message: { tags: Tags<typeof messageTags> }
+      conversation: { tags: Tags<typeof conversationTags> }
+    }
+  }
+  events: {
+    hitlAssigned: z.infer<typeof hitlSchemas.hitlAssigned>
+    hitlStopped: z.infer<typeof hitlSchemas.hitlStopped>
+  }
+  states: { [K in keyof typeof states]: { type: (typeof states)[K]['type']; payload: z.infer<(typeof states)[K]['schema']> } }
+  user: { tags: Tags<typeof userTags> }
+  entities: { hitlSession: z.infer<typeof hitlSessionSchema> }
 }

@@ -1,59 +1,22 @@
 /**
  * The Botpress integration: every SDK entry point resolves the active provider adapter from the configuration
- * and delegates to the provider-neutral engine.
+ * (src/runtime.ts) and delegates to the provider-neutral engine. Typed by HitlIntegration (src/definition.ts).
  */
 import * as sdk from '@botpress/sdk'
-import { Engine, STATE, type BotClient } from './core/engine'
-import { resolveProvider, type Configuration } from './core/provider'
-import type { Data, ProviderStore } from './core/types'
+import { errorMessage } from './core/errors'
+import type { HitlIntegration } from './definition'
+import type { ChannelMessage } from './core/send'
+import { activate, type HandlerProps } from './runtime'
 
-type Common = { ctx: sdk.IntegrationContext; client: unknown; logger: sdk.IntegrationLogger }
-type Action = Common & { input: any }
+type MessageProps = HandlerProps & ChannelMessage
 
-const providerStore = (client: BotClient, integrationId: string) => (provider: string): ProviderStore => ({
-  async get() {
-    try {
-      const { state } = await client.getState({ type: 'integration', id: integrationId, name: STATE.provider })
-      return ((state.payload?.byProvider ?? {})[provider] ?? {}) as Data
-    } catch (error) {
-      if (sdk.isApiError(error) && error.code === 404) return {}
-      throw error
-    }
-  },
-  async set(data) {
-    let byProvider: Record<string, Data> = {}
-    try {
-      const { state } = await client.getState({ type: 'integration', id: integrationId, name: STATE.provider })
-      byProvider = (state.payload?.byProvider ?? {}) as Record<string, Data>
-    } catch (error) {
-      if (!(sdk.isApiError(error) && error.code === 404)) throw error
-    }
-    await client.setState({
-      type: 'integration',
-      id: integrationId,
-      name: STATE.provider,
-      payload: { byProvider: { ...byProvider, [provider]: data } },
-    })
-  },
-})
-
-const activate = ({ ctx, client, logger }: Common) => {
-  const bp = client as BotClient
-  const active = resolveProvider({
-    configuration: ctx.configuration as Configuration,
-    logger,
-    store: providerStore(bp, ctx.integrationId),
-    ctx: { botId: ctx.botId, integrationId: ctx.integrationId, webhookId: ctx.webhookId },
-  })
-  return { active, engine: new Engine(bp, active, { botId: ctx.botId }) }
-}
-
-const message = async (props: Common & { conversation: any; message: any; type: string; payload: any }) => {
+/** One handler for the six message types of the hitl channel: the engine normalizes by `type`. */
+const message = async (props: MessageProps) => {
   const { engine } = activate(props)
   await engine.sendMessage({ conversation: props.conversation, message: props.message, type: props.type, payload: props.payload })
 }
 
-export default new sdk.Integration({
+export default new sdk.Integration<HitlIntegration>({
   register: async (props) => {
     const { active } = activate(props)
     await active.adapter.connect({ webhookUrl: props.webhookUrl })
@@ -64,15 +27,15 @@ export default new sdk.Integration({
     try {
       resolved = activate(props)
     } catch (error) {
-      props.logger.warn(`unregister: nothing to remove (${(error as Error).message})`)
+      props.logger.warn(`unregister: nothing to remove (${errorMessage(error)})`)
       return
     }
     await resolved.active.adapter.disconnect({ webhookUrl: props.webhookUrl })
   },
   actions: {
-    createUser: async (props: Action) => activate(props).engine.createUser(props.input),
-    startHitl: async (props: Action) => activate(props).engine.startHitl(props.input),
-    stopHitl: async (props: Action) => activate(props).engine.stopHitl(props.input),
+    createUser: async (props) => activate(props).engine.createUser(props.input),
+    startHitl: async (props) => activate(props).engine.startHitl(props.input),
+    stopHitl: async (props) => activate(props).engine.stopHitl(props.input),
   },
   channels: {
     hitl: {
@@ -80,7 +43,7 @@ export default new sdk.Integration({
     },
   },
   handler: async (props) => {
-    const { engine } = activate(props)
+    const { engine } = activate(props, { webhook: true })
     const { req } = props
     return engine.handleWebhook({
       method: req.method,

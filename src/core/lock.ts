@@ -1,8 +1,11 @@
 /**
  * Runs tasks with the same key one after another (within this instance): concurrent deliveries of one session's
- * webhooks are applied in arrival order, and an idempotency check cannot race its own write.
+ * webhooks are applied in arrival order, and an idempotency check cannot race its own write. The tails live in a
+ * bounded cache (an entry exists only while its key has work queued).
  */
-const tails = new Map<string, Promise<unknown>>()
+import { createCache } from './cache'
+
+const tails = createCache<Promise<unknown>>({ name: 'engine.locks', max: 10_000 })
 
 export const withKeyLock = async <T>(key: string, task: () => Promise<T>): Promise<T> => {
   const previous = tails.get(key) ?? Promise.resolve()

@@ -25,7 +25,7 @@ const SECRET_PARAM = /([?&](?:hapikey|api_key|apikey|access_token|refresh_token|
 const BEARER = /(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g
 // International phone numbers (`+` and at least 7 digits; separators: space, dot, dash, parentheses). Bounded quantifier.
 const PHONE = /\+\d[\d ().-]{5,22}\d/g
-const maskPhone = (found: string) => (found.replace(/\D/g, '').length >= 7 ? '[phone]' : found)
+const phoneInLog = (found: string) => (found.replace(/\D/g, '').length >= 7 ? '[phone]' : found)
 
 /**
  * Where to cut a line longer than MAX_LINE: never inside a surrogate pair, and before the word that spans the cut when
@@ -84,7 +84,7 @@ export class Redactor {
     }
     // Cut after the secrets are gone (a secret across the cut would leave a readable piece), before the regexes.
     if (out.length > MAX_LINE) out = `${out.slice(0, cutAt(out))}… [${out.length - MAX_LINE} more characters]`
-    return out.replace(SECRET_PARAM, '$1[redacted]').replace(BEARER, '$1 [redacted]').replace(EMAIL, '[email]').replace(PHONE, maskPhone)
+    return out.replace(SECRET_PARAM, '$1[redacted]').replace(BEARER, '$1 [redacted]').replace(EMAIL, '[email]').replace(PHONE, phoneInLog)
   }
 }
 
@@ -97,4 +97,24 @@ export const createLogger = (sink: LogSink, redactor: Redactor): Logger => {
     error: line('error'),
     redact: (text) => redactor.redact(text),
   }
+}
+
+/**
+ * An e-mail address fit for an error or a log line: first character of the local part, then `***`, then the domain
+ * (`a***@example.com`). Linear; anything that is not an address (or is too long to be one) is fully masked.
+ */
+export const maskEmail = (address: string): string => {
+  const at = address.lastIndexOf('@')
+  if (at < 1 || address.length > 254) return '***'
+  return `${String.fromCodePoint(address.codePointAt(0)!)}***${address.slice(at)}`
+}
+
+/** A phone number fit for an error or a log line: only its last two digits (`***89`). */
+export const maskPhone = (phone: string): string => {
+  let digits = ''
+  for (let i = phone.length - 1; i >= 0 && digits.length < 2; i--) {
+    const c = phone.charCodeAt(i)
+    if (c >= 48 && c <= 57) digits = phone[i] + digits
+  }
+  return `***${digits}`
 }

@@ -1,9 +1,9 @@
 /**
- * Resolves the active provider adapter from the configuration: checks the chosen section is complete (naming every
- * missing field), builds the redactor from its secrets, and hands the adapter its shared dependencies.
+ * Resolves the active provider adapter from the configuration and a registry it is given (the core never imports
+ * one: src/runtime.ts composes them): checks the chosen section is complete (naming every missing field), builds the
+ * redactor from its secrets, and hands the adapter its shared dependencies.
  */
 import type * as sdk from '@botpress/sdk'
-import { providers, type ProviderName } from '../providers'
 import { ConfigurationError } from './errors'
 import { createHttpClientFactory, httpSettingsFromEnv, type HttpSettings } from './http'
 import { fetchMedia } from './media'
@@ -12,8 +12,11 @@ import type { Data, ProviderAdapter, ProviderDefinition, ProviderStore } from '.
 
 export type Configuration = { provider?: string } & Record<string, unknown>
 
+/** Providers by configuration key. */
+export type ProviderRegistry = Readonly<Record<string, ProviderDefinition>>
+
 export type ActiveProvider = {
-  name: ProviderName
+  name: string
   definition: ProviderDefinition
   adapter: ProviderAdapter
   logger: Logger
@@ -38,13 +41,13 @@ const missingFields = (schema: sdk.z.ZodTypeAny, section: Record<string, unknown
     .map(([key]) => key)
 }
 
-export const knownProvider = (name: unknown): name is ProviderName =>
-  typeof name === 'string' && Object.prototype.hasOwnProperty.call(providers, name)
+export const knownProvider = (registry: ProviderRegistry, name: unknown): name is string =>
+  typeof name === 'string' && Object.prototype.hasOwnProperty.call(registry, name)
 
 /** The provider's configuration section, checked complete and well-typed, or a ConfigurationError naming what is wrong. */
-export const checkSection = (configuration: Configuration, name: ProviderName) => {
-  const definition: ProviderDefinition = providers[name]
-  const raw = configuration[name]
+export const checkSection = (registry: ProviderRegistry, configuration: Configuration, name: string) => {
+  const definition = registry[name]!
+  const raw = Object.prototype.hasOwnProperty.call(configuration, name) ? configuration[name] : undefined
   const section = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>
   const missing = missingFields(definition.configSchema, section)
   if (missing.length) {
@@ -60,13 +63,17 @@ export const checkSection = (configuration: Configuration, name: ProviderName) =
   return { definition, section: parsed.data as Record<string, unknown> }
 }
 
-export const resolveProvider = (deps: ResolveDeps, name: unknown = deps.configuration.provider): ActiveProvider => {
-  if (!knownProvider(name)) {
+export const resolveProvider = (
+  registry: ProviderRegistry,
+  deps: ResolveDeps,
+  name: unknown = deps.configuration.provider
+): ActiveProvider => {
+  if (!knownProvider(registry, name)) {
     throw new ConfigurationError(
-      `Unknown provider "${String(name)}": choose one of ${Object.keys(providers).join(', ')} in the configuration`
+      `Unknown provider "${String(name)}": choose one of ${Object.keys(registry).join(', ')} in the configuration`
     )
   }
-  const { definition, section } = checkSection(deps.configuration, name)
+  const { definition, section } = checkSection(registry, deps.configuration, name)
   if (!definition.available) {
     throw new ConfigurationError(`The ${definition.title} provider ("${name}") is not available yet in this version`)
   }

@@ -184,12 +184,15 @@ export type ProviderDeps = {
   ctx: { botId: string; integrationId: string; webhookId: string }
 }
 
-export type ProviderDefinition<TConfig = any> = {
+/** The configuration section a provider's zui schema describes. */
+export type ProviderConfig<TSchema extends sdk.z.ZodTypeAny> = sdk.z.infer<TSchema>
+
+export type ProviderDefinition<TSchema extends sdk.z.ZodTypeAny = sdk.z.ZodTypeAny, TConfig = ProviderConfig<TSchema>> = {
   /** Key of the provider in the configuration (`provider` value and section name). */
   name: string
   title: string
-  /** zui schema of the configuration section (shown in Studio). */
-  configSchema: sdk.z.ZodTypeAny
+  /** zui schema of the configuration section (shown in Studio); the adapter's configuration type is inferred from it. */
+  configSchema: TSchema
   /** Whether the adapter is implemented yet. */
   available: boolean
   /** Every secret value of a configuration, so that logs and errors can redact them. */
@@ -197,4 +200,5 @@ export type ProviderDefinition<TConfig = any> = {
   create: (config: TConfig, deps: ProviderDeps) => ProviderAdapter
 }
 
-export const defineProvider = <TConfig>(def: ProviderDefinition<TConfig>): ProviderDefinition<TConfig> => def
+/** A provider, its configuration type inferred from its schema: `defineProvider({ configSchema, create: (config) => … })`. */
+export const defineProvider = <TSchema extends sdk.z.ZodTypeAny>(def: ProviderDefinition<TSchema>): ProviderDefinition<TSchema> => def

@@ -4,7 +4,7 @@
  */
 import integration from '../../src/index'
 import type { WebhookRequest } from '../../src/core/types'
-import { resetAgentCache } from '../../src/core/engine'
+import { resetCaches } from '../../src/core/cache'
 import { IntegrationDriver, startEmulator, type Emulator } from '../../dev/emulator'
 
 export type Rig = Awaited<ReturnType<typeof startRig>>
@@ -37,7 +37,7 @@ export const startRig = async (configuration: Record<string, unknown>) => {
       }),
     reset() {
       emulator.reset()
-      resetAgentCache()
+      resetCaches()
     },
     violations: () => emulator.violations.map((v: any) => `${v.operationId}: ${(v.errors ?? []).join('; ')}`),
     user: (id: string) => {

@@ -5,7 +5,7 @@ import { TITLE } from './api'
 import { chatwootConfigSchema, type ChatwootConfig } from './config'
 import { urlToken } from './webhook'
 
-export default defineProvider<ChatwootConfig>({
+export default defineProvider({
   name: 'chatwoot',
   title: TITLE,
   configSchema: chatwootConfigSchema,

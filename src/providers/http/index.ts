@@ -7,7 +7,7 @@ import { createAdapter } from './adapter'
 import { TITLE } from './api'
 import { httpConfigSchema, type HttpConfig } from './config'
 
-export default defineProvider<HttpConfig>({
+export default defineProvider({
   name: 'http',
   title: TITLE,
   configSchema: httpConfigSchema,

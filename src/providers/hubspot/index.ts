@@ -3,9 +3,9 @@
  */
 import { defineProvider } from '../../core/types'
 import { createHubspotAdapter } from './adapter'
-import { hubspotConfigSchema, type HubspotConfig } from './config'
+import { hubspotConfigSchema } from './config'
 
-export default defineProvider<HubspotConfig>({
+export default defineProvider({
   name: 'hubspot',
   title: 'HubSpot',
   configSchema: hubspotConfigSchema,

@@ -2,9 +2,9 @@
 import { defineProvider } from '../../core/types'
 import { createIntercomAdapter } from './adapter'
 import { TITLE } from './api'
-import { intercomConfigSchema, type IntercomConfig } from './config'
+import { intercomConfigSchema } from './config'
 
-export default defineProvider<IntercomConfig>({
+export default defineProvider({
   name: 'intercom',
   title: TITLE,
   configSchema: intercomConfigSchema,

@@ -2,9 +2,9 @@
 import { defineProvider } from '../../core/types'
 import { createLivechatAdapter } from './adapter'
 import { decodeAgentToken, TITLE } from './api'
-import { livechatConfigSchema, type LivechatConfig } from './config'
+import { livechatConfigSchema } from './config'
 
-export default defineProvider<LivechatConfig>({
+export default defineProvider({
   name: 'livechat',
   title: TITLE,
   configSchema: livechatConfigSchema,

@@ -7,6 +7,7 @@ import { providers } from '../../../src/providers'
 import { resetCaches } from '../../../src/core/cache'
 import type { HubspotConfig } from '../../../src/providers/hubspot/config'
 import { timing } from '../../../src/providers/hubspot/setup'
+import { engineRefs } from '../../support/refs'
 import { HubspotFake } from './fake'
 
 export const fast: HttpSettings = { retries: 2, backoffMs: 5, backoffLimitMs: 20, maxRetryAfterMs: 3_000, timeoutMs: 3_000 }
@@ -59,27 +60,12 @@ export const makeAdapter = (
   return { adapter, store, logs, config }
 }
 
-export const contactRef = (id: string, profile: ContactProfile = {}, data: Data = {}): ContactRef => ({
-  id,
-  botpressUserId: 'user_01',
-  profile: async () => profile,
-  data: async () => data,
-  saveData: async () => {},
-})
+/** The engine's own references (test/support/refs.ts): saveData merges into Botpress state as in production. */
+export const contactRef = (id: string, profile: ContactProfile = {}, data: Data = {}): ContactRef =>
+  engineRefs().contact(id, { profile, data })
 
-export const sessionRef = (id: string, opts: { altId?: string; contactId?: string; data?: Data } = {}): SessionRef => {
-  let data = opts.data ?? {}
-  return {
-    id,
-    altId: opts.altId,
-    botpressConversationId: 'conv_01',
-    contactId: opts.contactId,
-    data: async () => data,
-    saveData: async (d) => {
-      data = { ...data, ...d }
-    },
-  }
-}
+export const sessionRef = (id: string, opts: { altId?: string; contactId?: string; data?: Data } = {}): SessionRef =>
+  engineRefs().session(id, { altId: opts.altId, contactId: opts.contactId, data: opts.data })
 
 export const transcript = (text = ''): Transcript => ({ entries: [], text })
 

@@ -7,6 +7,7 @@ import type { ContactRef, Data, ProviderStore, SessionRef, Transcript } from '..
 import { providers } from '../../../src/providers'
 import { createIntercomAdapter } from '../../../src/providers/intercom/adapter'
 import type { IntercomConfig } from '../../../src/providers/intercom/config'
+import { engineRefs } from '../../support/refs'
 import { CLIENT_SECRET, TOKEN } from './fake'
 
 export const fast: HttpSettings = { retries: 2, backoffMs: 5, backoffLimitMs: 20, maxRetryAfterMs: 2_000, timeoutMs: 2_000 }
@@ -52,20 +53,9 @@ export const makeAdapter = (config: Partial<IntercomConfig> = {}, opts: AdapterO
   return { adapter, store, logs, sleeps }
 }
 
-export const contactRef = (id: string, data: Data = {}): ContactRef => ({
-  id,
-  botpressUserId: 'user_01',
-  profile: async () => ({}),
-  data: async () => data,
-  saveData: async () => {},
-})
+/** The engine's own references (test/support/refs.ts): saveData merges into the contact's state as in production. */
+export const contactRef = (id: string, data: Data = {}): ContactRef => engineRefs().contact(id, { data })
 
-export const sessionRef = (id: string, contactId?: string): SessionRef => ({
-  id,
-  botpressConversationId: 'conv_01',
-  contactId,
-  data: async () => ({}),
-  saveData: async () => {},
-})
+export const sessionRef = (id: string, contactId?: string): SessionRef => engineRefs().session(id, { contactId })
 
 export const transcript = (text = ''): Transcript => ({ entries: [], text })

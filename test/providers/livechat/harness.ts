@@ -2,9 +2,10 @@
 import { fetchMedia, type MediaFetcher } from '../../../src/core/media'
 import { createHttpClientFactory, type HttpSettings } from '../../../src/core/http'
 import { createLogger, Redactor } from '../../../src/core/log'
-import type { ContactRef, Data, ProviderAdapter, ProviderStore, SessionRef, Transcript } from '../../../src/core/types'
+import type { ContactRef, Data, ProviderAdapter, ProviderStore, Transcript } from '../../../src/core/types'
 import { providers } from '../../../src/providers'
 import type { LivechatConfig } from '../../../src/providers/livechat/config'
+import { engineRefs } from '../../support/refs'
 import type { LivechatFake } from './fake'
 
 export const fast: HttpSettings = { retries: 2, backoffMs: 5, backoffLimitMs: 20, maxRetryAfterMs: 2_000, timeoutMs: 2_000 }
@@ -46,32 +47,12 @@ export const harness = (fake: LivechatFake, overrides: Partial<LivechatConfig> =
 
 export type Contact = ContactRef & { state: () => Data }
 
-export const contactRef = (id: string, initial: Data = {}, profile: { name?: string } = { name: 'Jane Doe' }): Contact => {
-  let data: Data = { ...initial }
-  const ref: Contact = {
-    id,
-    botpressUserId: `user_${id.slice(0, 8)}`,
-    profile: async () => profile,
-    data: async () => ({ ...data }),
-    saveData: async (patch) => void (data = { ...data, ...patch }),
-    state: () => data,
-  }
-  return ref
-}
+/** The engine's own references (test/support/refs.ts): saveData merges into Botpress state as in production. */
+export const contactRef = (id: string, initial: Data = {}, profile: { name?: string } = { name: 'Jane Doe' }): Contact =>
+  engineRefs().contact(id, { botpressUserId: `user_${id.slice(0, 8)}`, profile, data: initial })
 
-export const sessionRef = (id: string, altId: string | undefined, contactId: string | undefined, initial: Data = {}) => {
-  let data: Data = { ...initial }
-  const ref: SessionRef & { state: () => Data } = {
-    id,
-    altId,
-    botpressConversationId: `conv_${id}`,
-    contactId,
-    data: async () => ({ ...data }),
-    saveData: async (patch) => void (data = { ...data, ...patch }),
-    state: () => data,
-  }
-  return ref
-}
+export const sessionRef = (id: string, altId: string | undefined, contactId: string | undefined, initial: Data = {}) =>
+  engineRefs().session(id, { altId, contactId, conversationId: `conv_${id}`, data: initial })
 
 export const emptyTranscript: Transcript = { entries: [], text: '' }
 

@@ -1,0 +1,87 @@
+/**
+ * What the core needs of Botpress's runtime API, and the client it applies webhooks and emits events with.
+ *
+ * The SDK gives handlers a client that repeats a POST answered 429 or 502 (its `retryConfig`: 3 retries, honouring
+ * Retry-After). A POST Botpress committed before answering 502 is then made twice: two hitlStopped for one close.
+ * `carefulClient` repeats only what is safe to repeat (network errors and idempotent methods: GET, PUT, DELETE), never
+ * a POST, never a 429 (that one becomes a 503 to the provider, which redelivers), and keeps the Retry-After Botpress
+ * gave on the error so the webhook answer can pass it on.
+ */
+import { axiosRetry, Client, isApiError } from '@botpress/client'
+
+export type BotClient = Pick<
+  Client,
+  | 'getUser'
+  | 'listUsers'
+  | 'getOrCreateUser'
+  | 'updateUser'
+  | 'createConversation'
+  | 'getConversation'
+  | 'listConversations'
+  | 'updateConversation'
+  | 'deleteConversation'
+  | 'getOrCreateMessage'
+  | 'createEvent'
+  | 'listEvents'
+  | 'getState'
+  | 'setState'
+>
+
+export const BOT_NAME = 'Bot'
+export const HITL_CHANNEL = 'hitl'
+
+/** Retries of an idempotent request (network error, 5xx on GET/PUT/DELETE), spaced by `retryDelayMs` × attempt. */
+export const CAREFUL_RETRIES = 3
+
+type RetryConfig = NonNullable<ConstructorParameters<typeof Client>[0]>['retry']
+type RetryError = Parameters<NonNullable<NonNullable<RetryConfig>['retryCondition']>>[0]
+
+const RETRY_AFTER = 'retryAfterSeconds'
+
+/** Seconds from a Retry-After header (delta-seconds or HTTP date), bounded; undefined when absent or unreadable. */
+export const parseRetryAfter = (value: unknown, now = Date.now()): number | undefined => {
+  const text = Array.isArray(value) ? value[0] : value
+  if (typeof text !== 'string' && typeof text !== 'number') return undefined
+  const raw = String(text).trim()
+  if (!raw || raw.length > 64) return undefined
+  const seconds = /^\d+$/.test(raw) ? Number(raw) : Math.ceil((Date.parse(raw) - now) / 1000)
+  return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 0), 3600) : undefined
+}
+
+/** Keeps Botpress's Retry-After on the error the client will build from the answer's body (its `metadata`). */
+const keepRetryAfter = (error: RetryError) => {
+  const response = error.response
+  if (!response || response.status !== 429) return
+  const seconds = parseRetryAfter(response.headers?.['retry-after'])
+  const body: unknown = response.data
+  if (seconds === undefined || typeof body !== 'object' || body === null) return
+  const withMeta = body as { metadata?: Record<string, unknown> }
+  withMeta.metadata = { ...(withMeta.metadata ?? {}), [RETRY_AFTER]: seconds }
+}
+
+/** A client like the SDK's (same URL, credentials and headers) that never repeats a POST nor a 429. */
+export const carefulClient = (sdkClient: Client, options: { retryDelayMs?: number } = {}): Client => {
+  const delay = options.retryDelayMs ?? 200
+  const { apiUrl, headers, timeout } = sdkClient.config
+  return new Client({
+    apiUrl,
+    headers,
+    timeout,
+    retry: {
+      retries: CAREFUL_RETRIES,
+      // Asked once per failed attempt (before the retry budget runs out), so it also sees every 429.
+      retryCondition: (error) => {
+        keepRetryAfter(error)
+        return error.response?.status !== 429 && axiosRetry.isNetworkOrIdempotentRequestError(error)
+      },
+      retryDelay: (count) => count * delay,
+    },
+  })
+}
+
+/** Botpress answered 429 (rate limited): the seconds it asked to wait, when it said. */
+export const botpressRateLimit = (error: unknown): { retryAfter?: number } | undefined => {
+  if (!isApiError(error) || error.code !== 429) return undefined
+  const seconds = error.metadata?.[RETRY_AFTER]
+  return { retryAfter: typeof seconds === 'number' ? seconds : undefined }
+}

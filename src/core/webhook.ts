@@ -1,0 +1,228 @@
+/**
+ * The webhook pipeline: verify (before anything touches Botpress) → parse → apply each event to its session, and the
+ * mapping of every outcome to the answer the provider gets (401, 400, 200, 503 with Retry-After when Botpress gave one).
+ *
+ * Rules every provider gets from here: nothing reaches a closed session; an assignment or close older (`at`) than the
+ * last one a session applied is a replay and is ignored; messages are keyed by the provider's message id; hitl events
+ * are emitted exactly once (events.ts).
+ */
+import { isApiError, type Conversation } from '@botpress/client'
+import { upsertAgent } from './agents'
+import { botpressRateLimit, HITL_CHANNEL } from './botpress'
+import type { EngineContext } from './context'
+import { BadRequestError, errorMessage, ProviderError, RetryLaterError } from './errors'
+import { emitOnce, emitStopped } from './events'
+import { LIMITS, tagValue } from './limits'
+import { withKeyLock } from './lock'
+import type { InboundEvent, InboundMessage, SessionKey, WebhookReply, WebhookRequest } from './types'
+
+/** How long a session may stay `opening` while its provider id is awaited. */
+const OPENING_GRACE_MS = 120_000
+
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): WebhookReply => ({
+  status,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+})
+
+export const handleWebhook = async (ctx: EngineContext, req: WebhookRequest): Promise<WebhookReply> => {
+  const { adapter, logger: log } = ctx.active
+  // First, always: a refused request costs no Botpress (and no provider) request.
+  let verdict
+  try {
+    verdict = await adapter.verifyWebhook(req)
+  } catch (error) {
+    // The proof could not be checked (its stored secret could not be read): nothing was applied, ask for a redelivery.
+    log.warn(`webhook not verified yet (503): ${errorMessage(error)}`)
+    return json(503, { error: 'temporarily unavailable, please retry' })
+  }
+  if (!verdict.ok) {
+    log.warn(`webhook refused (401): ${verdict.reason}`)
+    return json(401, { error: 'unauthorized' })
+  }
+  let parsed
+  try {
+    parsed = await adapter.parseWebhook(req)
+  } catch (error) {
+    if (error instanceof BadRequestError) {
+      log.warn(`webhook rejected (400): ${error.reason}`)
+      return json(400, { error: error.reason })
+    }
+    return failed(ctx, error)
+  }
+  for (const note of parsed.skipped ?? []) log.debug(`webhook: ignored ${note}`)
+  let applied = 0
+  try {
+    for (const event of parsed.events) if (await apply(ctx, event)) applied++
+  } catch (error) {
+    return failed(ctx, error)
+  }
+  return parsed.reply ?? json(200, { ok: true, events: parsed.events.length, applied })
+}
+
+const deferred = (ctx: EngineContext, error: Error) => {
+  ctx.active.logger.info(`webhook deferred (503): ${errorMessage(error)}`)
+  return json(503, { error: 'not ready yet, please retry' })
+}
+
+/** The answer for an event that could not be applied. */
+const failed = (ctx: EngineContext, error: unknown): WebhookReply => {
+  const log = ctx.active.logger
+  if (error instanceof BadRequestError) return json(400, { error: error.reason })
+  if (error instanceof RetryLaterError) return deferred(ctx, error)
+  const limited = !(error instanceof ProviderError) ? botpressRateLimit(error) : undefined
+  if (limited) {
+    // Botpress is rate limiting this bot: the provider redelivers later, when Botpress said it would take it again.
+    log.warn(`webhook deferred (503): Botpress answered 429${limited.retryAfter !== undefined ? `, retry after ${limited.retryAfter}s` : ''}`)
+    return json(503, { error: 'rate limited, please retry' }, limited.retryAfter !== undefined ? { 'retry-after': String(limited.retryAfter) } : {})
+  }
+  const fromBotpress = isApiError(error) && !(error instanceof ProviderError) && error.type !== 'Runtime'
+  if (fromBotpress && error.code >= 400 && error.code < 500) {
+    // Botpress refused what the event asks for (too large, invalid): a redelivery would fail the same way.
+    log.error(`webhook refused by Botpress, not retryable: ${errorMessage(error)}`)
+    return json(400, { error: `the event could not be applied: ${errorMessage(error)}` })
+  }
+  // Botpress (or the provider, for an agent lookup) failed: answer 5xx so the provider redelivers; replays are idempotent.
+  log.error(`webhook processing failed, asking the provider to retry: ${errorMessage(error)}`)
+  return json(503, { error: 'temporarily unavailable, please retry' })
+}
+
+const apply = (ctx: EngineContext, event: InboundEvent): Promise<boolean> => {
+  const key = `${ctx.botId}:${ctx.active.name}:${event.session.by ?? 'externalId'}:${event.session.id}`
+  return withKeyLock(key, () => applyNow(ctx, event))
+}
+
+const applyNow = async (ctx: EngineContext, event: InboundEvent): Promise<boolean> => {
+  const log = ctx.active.logger
+  // An agent id becomes a user tag: one Botpress cannot store is malformed input, refused before any Botpress call.
+  if (event.kind !== 'sessionClosed' && (!event.agent.id || event.agent.id.length > LIMITS.tagValue)) {
+    throw new BadRequestError(`the agent id must be 1 to ${LIMITS.tagValue} characters`)
+  }
+  const conversation = await findConversation(ctx, event.session)
+  if (!conversation) {
+    if (event.kind !== 'sessionClosed' && (await sessionBeingOpened(ctx))) {
+      // The provider can be faster than startHitl: its event may name a session we are still tagging. Ask for a redelivery.
+      throw new RetryLaterError(`${event.kind} for a session not known yet while another one is being opened`)
+    }
+    log.debug(`webhook: ${event.kind} for a session Botpress did not start; ignored`)
+    return false
+  }
+  // A closed session is final: no message, assignment or second close reaches it, whatever the provider sends.
+  if (conversation.tags.status === 'closed') {
+    log.debug(`webhook: ${event.kind} for a closed session; ignored`)
+    return false
+  }
+  switch (event.kind) {
+    case 'agentMessage':
+      return applyMessage(ctx, conversation, event)
+    case 'agentAssigned': {
+      if (isReplay(conversation, event.at)) {
+        log.info('webhook: an assignment older than what the session already applied (a replay); ignored')
+        return false
+      }
+      if (conversation.tags.agentId === event.agent.id) return false
+      const agent = await upsertAgent(providerCtx(ctx), event.agent)
+      const emitted = await emitOnce(
+        ctx.events,
+        'hitlAssigned',
+        conversation.id,
+        { conversationId: conversation.id, userId: agent.id },
+        (last) => last.payload?.userId === agent.id
+      )
+      await ctx.client.updateConversation({ id: conversation.id, tags: { agentId: event.agent.id, ...eventTime(event.at) } })
+      return emitted
+    }
+    case 'sessionClosed':
+      if (isReplay(conversation, event.at)) {
+        log.info('webhook: a close older than what the session already applied (a replay); ignored')
+        return false
+      }
+      return emitStopped(ctx.client, ctx.events, conversation, eventTime(event.at))
+  }
+}
+
+const applyMessage = async (
+  ctx: EngineContext,
+  conversation: Conversation,
+  event: Extract<InboundEvent, { kind: 'agentMessage' }>
+): Promise<boolean> => {
+  if (conversation.tags.contactId && event.agent.id === conversation.tags.contactId) {
+    ctx.active.logger.debug("webhook: the end user's own message came back as an agent message; ignored")
+    return false
+  }
+  const agent = await upsertAgent(providerCtx(ctx), event.agent)
+  const many = event.messages.length > 1
+  for (const [i, message] of event.messages.entries()) {
+    // Keyed by the provider's message id: a redelivery (or a retry after a commit) creates nothing.
+    await ctx.client.getOrCreateMessage({
+      ...toBotpressPayload(message),
+      conversationId: conversation.id,
+      userId: agent.id,
+      tags: { externalId: tagValue(many ? `${event.messageId}#${i}` : event.messageId) },
+      discriminateByTags: ['externalId'],
+    })
+  }
+  return true
+}
+
+/** Conversation tag `lastEventAt`: when the last assignment or close the session applied happened (provider time). */
+const eventTime = (at: number | undefined): { lastEventAt?: string } =>
+  at !== undefined && Number.isFinite(at) ? { lastEventAt: String(Math.trunc(at)) } : {}
+
+/** Older than the last assignment or close the session applied: a replay (inside a signature window, or a late redelivery). */
+const isReplay = (conversation: Conversation, at: number | undefined) => {
+  const last = conversation.tags.lastEventAt ? Number(conversation.tags.lastEventAt) : NaN
+  return at !== undefined && Number.isFinite(at) && Number.isFinite(last) && at < last
+}
+
+const providerCtx = (ctx: EngineContext) => ({
+  client: ctx.client,
+  botId: ctx.botId,
+  provider: ctx.active.name,
+  adapter: ctx.active.adapter,
+})
+
+/** Whether a session of this provider was created in the last two minutes and is still waiting for its provider id. */
+const sessionBeingOpened = async (ctx: EngineContext): Promise<boolean> => {
+  const { conversations } = await ctx.client.listConversations({
+    channel: HITL_CHANNEL,
+    tags: { provider: ctx.active.name, status: 'opening' },
+  })
+  return conversations.some((c) => Date.now() - Date.parse(c.createdAt) < OPENING_GRACE_MS)
+}
+
+const findConversation = async (ctx: EngineContext, key: SessionKey): Promise<Conversation | undefined> => {
+  // Tag values are at most 500 characters: a longer id cannot be one of ours.
+  if (!key.id || key.id.length > LIMITS.tagValue) return undefined
+  const by = key.by ?? 'externalId'
+  const { conversations } = await ctx.client.listConversations({
+    channel: HITL_CHANNEL,
+    tags: { [by]: key.id, provider: ctx.active.name },
+  })
+  return conversations[0]
+}
+
+/** An agent message as the Botpress message Botpress's default types describe. */
+export type BotpressPayload =
+  | { type: 'text'; payload: { text: string } }
+  | { type: 'image'; payload: { imageUrl: string; title?: string } }
+  | { type: 'audio'; payload: { audioUrl: string; title?: string } }
+  | { type: 'video'; payload: { videoUrl: string; title?: string } }
+  | { type: 'file'; payload: { fileUrl: string; title?: string } }
+
+const titled = (title: string | undefined) => (title === undefined ? {} : { title })
+
+export const toBotpressPayload = (m: InboundMessage): BotpressPayload => {
+  switch (m.type) {
+    case 'text':
+      return { type: 'text', payload: { text: m.text } }
+    case 'image':
+      return { type: 'image', payload: { imageUrl: m.url, ...titled(m.title) } }
+    case 'audio':
+      return { type: 'audio', payload: { audioUrl: m.url, ...titled(m.title) } }
+    case 'video':
+      return { type: 'video', payload: { videoUrl: m.url, ...titled(m.title) } }
+    case 'file':
+      return { type: 'file', payload: { fileUrl: m.url, ...titled(m.title) } }
+  }
+}

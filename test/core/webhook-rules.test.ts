@@ -1,0 +1,199 @@
+/**
+ * Rules the engine enforces for every provider (issues 13, 14, 17), driven through the engine with a scripted adapter
+ * (events exactly as an adapter would parse them, with their time) against the Botpress emulator, and through the real
+ * integration where the wiring matters (careful client, verification first).
+ */
+import { Client } from '@botpress/client'
+import { carefulClient } from '../../src/core/botpress'
+import { resetCaches } from '../../src/core/cache'
+import { Engine } from '../../src/core/engine'
+import { createLogger, Redactor } from '../../src/core/log'
+import type { ActiveProvider } from '../../src/core/provider'
+import type { InboundEvent, ProviderAdapter, WebhookRequest } from '../../src/core/types'
+import { providers } from '../../src/providers'
+import { HttpFake } from '../providers/http/fake'
+import { startFlakyBotpress } from '../support/flaky-botpress'
+import { useFakeRig } from '../support/rig'
+
+const alice = { id: 'agent-alice', name: 'Alice' }
+const bob = { id: 'agent-bob', name: 'Bob' }
+
+/** An adapter whose webhooks carry the events to apply as JSON; `x-forged` makes verification fail. */
+const scripted: ProviderAdapter = {
+  title: 'Scripted desk',
+  connect: async () => {},
+  disconnect: async () => {},
+  createContact: async () => ({ id: 'contact' }),
+  openSession: async () => ({ id: 'session' }),
+  sendMessage: async () => ({}),
+  closeSession: async () => {},
+  verifyWebhook: (req) => (req.headers['x-forged'] ? { ok: false, reason: 'forged' } : { ok: true }),
+  parseWebhook: (req) => ({ events: JSON.parse(req.body) as InboundEvent[] }),
+}
+const request = (...events: InboundEvent[]): WebhookRequest => ({ method: 'POST', path: '/', query: '', headers: {}, body: JSON.stringify(events) })
+
+describe('engine rules for every provider', () => {
+  const fake = new HttpFake()
+  const rig = useFakeRig(fake, { reset: true })
+  beforeEach(() => rig.driver.setConfiguration(fake.configuration()))
+
+  const engine = () => {
+    const client = new Client({ apiUrl: rig.emulator.url, token: rig.emulator.token, botId: rig.emulator.botId, integrationId: rig.emulator.integrationId })
+    const careful = carefulClient(client, { retryDelayMs: 1 })
+    const redactor = new Redactor([])
+    const logger = createLogger({ debug() {}, info() {}, warn() {}, error() {} }, redactor)
+    // Named like the sessions the rig opens, so that the engine finds them.
+    const active: ActiveProvider = { name: 'http', definition: providers.http, adapter: scripted, logger, redactor }
+    return new Engine(careful, active, { botId: rig.emulator.botId, events: careful })
+  }
+
+  const open = async () => {
+    const { userId } = await rig.driver.callAction('createUser', { name: 'Jane', email: 'jane@example.com' })
+    const { conversationId } = await rig.driver.callAction('startHitl', { userId, title: 'Help', messageHistory: [] })
+    return { userId, conversationId, session: { id: rig.conversation(conversationId).tags.externalId as string } }
+  }
+  const assigned = (session: { id: string }, agent: { id: string; name: string }, at?: number): InboundEvent => ({ kind: 'agentAssigned', session, agent, at })
+  const closed = (session: { id: string }, at?: number): InboundEvent => ({ kind: 'sessionClosed', session, at })
+  const said = (session: { id: string }, text: string, at?: number): InboundEvent => ({
+    kind: 'agentMessage',
+    session,
+    messageId: `m-${text}`,
+    agent: alice,
+    messages: [{ type: 'text', text }],
+    at,
+  })
+  const assignedTo = (conversationId: string) =>
+    rig.events('hitlAssigned').filter((e) => e.conversationId === conversationId).map((e) => rig.user(e.payload.userId).name)
+
+  describe('replay ordering (issue 13)', () => {
+    it('a signed assignment replayed after a transfer does not flip the session back', async () => {
+      const { conversationId, session } = await open()
+      const e = engine()
+      expect((await e.handleWebhook(request(assigned(session, alice, 1_000)))).status).toBe(200)
+      expect((await e.handleWebhook(request(assigned(session, bob, 2_000)))).status).toBe(200)
+      const replay = await e.handleWebhook(request(assigned(session, alice, 1_000)))
+      expect(replay.status).toBe(200)
+      expect(assignedTo(conversationId)).toEqual(['Alice', 'Bob'])
+      expect(rig.conversation(conversationId).tags).toMatchObject({ agentId: bob.id, lastEventAt: '2000' })
+      // A later assignment still applies; one without a time applies in arrival order.
+      await e.handleWebhook(request(assigned(session, alice, 3_000)))
+      await e.handleWebhook(request(assigned(session, bob)))
+      expect(assignedTo(conversationId)).toEqual(['Alice', 'Bob', 'Alice', 'Bob'])
+    })
+
+    it('a close older than the last assignment is a replay; messages are never ordered out (dedupe by id)', async () => {
+      const { conversationId, session } = await open()
+      const e = engine()
+      await e.handleWebhook(request(assigned(session, alice, 5_000)))
+      await e.handleWebhook(request(closed(session, 4_000)))
+      expect(rig.events('hitlStopped')).toHaveLength(0)
+      await e.handleWebhook(request(said(session, 'late but new', 1_000)))
+      expect(rig.messagesOf(conversationId).filter((m) => m.userId !== rig.botUserId).map((m) => m.payload.text)).toEqual(['late but new'])
+      await e.handleWebhook(request(closed(session, 6_000)))
+      expect(rig.events('hitlStopped').map((x) => x.conversationId)).toEqual([conversationId])
+    })
+  })
+
+  describe('a closed session is final (issue 17)', () => {
+    it('no assignment, message or second close reaches a closed session', async () => {
+      const { conversationId, session } = await open()
+      const e = engine()
+      await e.handleWebhook(request(closed(session)))
+      const before = rig.writeCount()
+      for (const event of [assigned(session, alice), said(session, 'too late'), closed(session)]) {
+        expect((await e.handleWebhook(request(event))).status).toBe(200)
+      }
+      expect(rig.events('hitlAssigned')).toEqual([])
+      expect(rig.events('hitlStopped')).toHaveLength(1)
+      expect(rig.messagesOf(conversationId).filter((m) => m.userId !== rig.botUserId)).toEqual([])
+      expect(rig.writeCount()).toBe(before)
+    })
+  })
+
+  describe('Botpress answers 429 (issue 14)', () => {
+    it('becomes a 503 with the Retry-After Botpress gave, so the provider redelivers; nothing is lost', async () => {
+      const { conversationId, session } = await open()
+      rig.emulator.failNext('listConversations', { status: 429, retryAfter: 7 })
+      const reply = await engine().handleWebhook(request(said(session, 'hello')))
+      expect(reply.status).toBe(503)
+      expect(reply.headers).toMatchObject({ 'retry-after': '7' })
+      expect((await engine().handleWebhook(request(said(session, 'hello')))).status).toBe(200)
+      expect(rig.messagesOf(conversationId).filter((m) => m.userId !== rig.botUserId)).toHaveLength(1)
+    })
+
+    it('without Retry-After: a 503 without the header, after one attempt (a 429 is not repeated in the handler)', async () => {
+      const { session } = await open()
+      rig.emulator.failNext('listConversations', { status: 429 })
+      const before = rig.requestCount()
+      const reply = await engine().handleWebhook(request(said(session, 'hello')))
+      expect(reply.status).toBe(503)
+      expect(reply.headers?.['retry-after']).toBeUndefined()
+      expect(rig.requestCount() - before).toBe(1)
+    })
+
+    it('through the integration: the webhook answer carries Retry-After', async () => {
+      const { session } = await open()
+      rig.emulator.failNext('listConversations', { status: 429, retryAfter: 3 })
+      const reply = await rig.webhook(await fake.agentAssigned(session.id, alice))
+      expect(reply.status).toBe(503)
+      expect(reply.headers['retry-after']).toBe('3')
+    })
+  })
+
+  describe('verification before any Botpress call (issue 13)', () => {
+    it('a refused webhook costs no Botpress request, on a cold instance too', async () => {
+      const { session } = await open()
+      resetCaches()
+      const before = rig.requestCount()
+      const res = await rig.webhook(fake.forged(await fake.agentAssigned(session.id, alice)))
+      expect(res.status).toBe(401)
+      expect(rig.requestCount()).toBe(before)
+      const refused = await engine().handleWebhook({ ...request(closed(session)), headers: { 'x-forged': '1' } })
+      expect(refused.status).toBe(401)
+      expect(rig.requestCount()).toBe(before)
+    })
+  })
+
+  describe('Botpress commits, then answers 502 (issue 13)', () => {
+    const withProxy = async (run: (proxy: Awaited<ReturnType<typeof startFlakyBotpress>>) => Promise<void>) => {
+      const proxy = await startFlakyBotpress(rig.emulator.url)
+      process.env.BP_API_URL = proxy.url
+      try {
+        await run(proxy)
+      } finally {
+        process.env.BP_API_URL = rig.emulator.url
+        await proxy.close()
+      }
+    }
+
+    it('hitlStopped and hitlAssigned are emitted once, and the webhook succeeds', async () => {
+      const { conversationId, session } = await open()
+      await withProxy(async (proxy) => {
+        proxy.commitThenFail('POST /v1/chat/events')
+        expect((await rig.webhook(await fake.agentAssigned(session.id, alice))).status).toBe(200)
+        proxy.commitThenFail('POST /v1/chat/events')
+        expect((await rig.webhook(await fake.sessionClosed(session.id))).status).toBe(200)
+        expect(proxy.count('POST /v1/chat/events')).toBe(2)
+      })
+      expect(assignedTo(conversationId)).toEqual(['Alice'])
+      expect(rig.events('hitlStopped').map((e) => e.conversationId)).toEqual([conversationId])
+      expect(rig.conversation(conversationId).tags.status).toBe('closed')
+    })
+
+    it('a tag update committed then failed is repeated with the same tags (idempotent); a message is keyed, never doubled', async () => {
+      const { conversationId, session } = await open()
+      await withProxy(async (proxy) => {
+        proxy.commitThenFail(`PUT /v1/chat/conversations/${conversationId}`)
+        expect((await rig.webhook(await fake.agentAssigned(session.id, alice))).status).toBe(200)
+        expect(proxy.count(`PUT /v1/chat/conversations/${conversationId}`)).toBe(2)
+        proxy.commitThenFail('POST /v1/chat/messages/get-or-create')
+        const message = await fake.agentMessage(session.id, alice, { type: 'text', text: 'once' })
+        expect((await rig.webhook(message)).status).toBe(503)
+        expect((await rig.webhook(message)).status).toBe(200)
+      })
+      expect(rig.conversation(conversationId).tags.agentId).toBe(alice.id)
+      expect(assignedTo(conversationId)).toEqual(['Alice'])
+      expect(rig.messagesOf(conversationId).filter((m) => m.userId !== rig.botUserId).map((m) => m.payload.text)).toEqual(['once'])
+    })
+  })
+})
