@@ -486,9 +486,13 @@ export const createMediaFetcher = (options: MediaFetcherOptions = {}): MediaFetc
           req.destroy()
         }
         const stop = (result: MediaFetchResult) => {
-          // Settle first: destroying emits 'aborted'/'error', which must not replace the real reason.
+          // Settle first: destroying emits 'aborted'/'error', which must not replace the real reason. The response is
+          // paused (nothing more is read or kept) and the connection torn down once the current chunk is handled:
+          // destroying the socket from inside its own data callback crashes Node under in-process HTTP mocks.
           done({ kind: 'done', result })
-          close()
+          res.pause()
+          res.removeAllListeners('data')
+          setImmediate(close)
         }
         /**
          * An answer without a body we want (redirect, error status): settled at once, its short body read and thrown
