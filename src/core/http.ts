@@ -57,8 +57,11 @@ export type HttpClientOptions = {
   pace?: { requests: number; intervalMs: number }
 }
 
-/** What the rate-limit hook sees of an answer (the body decoded: JSON when it is, text otherwise). */
-export type RateLimitAnswer = { status: number; headers: Record<string, string | string[] | undefined>; body: unknown }
+/**
+ * What the rate-limit hook sees of an answer (the body decoded: JSON when it is, text otherwise), and the client's
+ * `now` (epoch ms) to compute a reset from a relative delay, since the client's clock may not be the system's.
+ */
+export type RateLimitAnswer = { status: number; headers: Record<string, string | string[] | undefined>; body: unknown; now: number }
 
 /** What a provider's rate-limit answer says. */
 export type RateLimitInfo = {
@@ -145,6 +148,9 @@ export const httpSettingsFromEnv = (): HttpSettings => {
 const MAX_RATE_LIMIT_ATTEMPTS = 10
 /** Added to a reset time: the provider's clock and ours differ a little, and clients released together should not collide. */
 const JITTER_MS = 250
+/** Backoff after a 429 that says nothing of its reset: 1 s, 2 s, 4 s, 8 s, 8 s… within the budget. */
+const BARE_RATE_LIMIT_MS = 1_000
+const BARE_RATE_LIMIT_LIMIT_MS = 8_000
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'])
 /** Errors that mean the request never reached the provider, so repeating it cannot duplicate anything. */
@@ -168,7 +174,7 @@ const decodeErrorBody = (raw: unknown): unknown => {
 const statusText = (response: Response | undefined) =>
   response ? `${response.statusCode}${response.statusMessage ? ` ${response.statusMessage}` : ''}` : ''
 
-const headerValue = (headers: Record<string, string | string[] | undefined>, name: string): string | undefined => {
+export const headerValue = (headers: Record<string, string | string[] | undefined>, name: string): string | undefined => {
   const value = Object.prototype.hasOwnProperty.call(headers, name) ? headers[name] : undefined
   return Array.isArray(value) ? value[0] : value
 }
@@ -247,6 +253,7 @@ export const createHttpClientFactory =
         let attempts = 0
         let failures = 0
         let waitedMs = 0
+        let rateLimited = 0
 
         const fail = (text: string, details: { status?: number; code?: string }): never => {
           throw new ProviderError(scrub(text), { provider: options.provider, operation, attempts, ...details })
@@ -313,7 +320,7 @@ export const createHttpClientFactory =
           if (status === 429) {
             // Not processed (RFC 6585 §4): repeating cannot duplicate anything, whatever the method.
             const now = clock.now()
-            const info = options.rateLimit?.({ status, headers: response.headers, body }) ?? {}
+            const info = options.rateLimit?.({ status, headers: response.headers, body, now }) ?? {}
             const after = retryAfterAt(response.headers, now)
             const resets = [info.resetAt, after].filter((t): t is number => typeof t === 'number' && Number.isFinite(t))
             const resetAt = resets.length ? Math.max(...resets) : undefined
@@ -323,18 +330,17 @@ export const createHttpClientFactory =
               return fail(`${answered()} (${limit}: quota exhausted, ${when}; not retried)`, { status })
             }
             const known = resetAt !== undefined && resetAt > now
-            const delay = known ? resetAt - now + Math.floor(Math.random() * JITTER_MS) : backoff(failures + 1)
+            rateLimited++
+            // A bare 429 (no reset, no Retry-After): windows are seconds long, so back off from one second, doubling.
+            const bare = Math.min(BARE_RATE_LIMIT_MS * 2 ** (rateLimited - 1), BARE_RATE_LIMIT_LIMIT_MS)
+            const delay = (known ? resetAt - now : bare) + Math.floor(Math.random() * JITTER_MS)
             if (delay > settings.maxRetryAfterMs || now + delay > deadline) {
               const left = Math.min(Math.max(0, deadline - now), settings.maxRetryAfterMs)
               const waited = waitedMs ? ` after waiting ${seconds(waitedMs)}` : ''
               return fail(`${answered()} (${limit} reached: ${when}, beyond the ${seconds(left)} this request may still wait${waited})`, { status })
             }
-            // A reset the provider names is waited for as often as the budget allows; a bare 429 only `retries` times.
-            const allowed = settings.retries > 0 && attempts < MAX_RATE_LIMIT_ATTEMPTS && (known || failures < settings.retries)
-            if (allowed && (await wait(delay))) {
-              if (!known) failures++
-              continue
-            }
+            // Waited for as often as the budget allows (retries: 0 turns every retry off).
+            if (settings.retries > 0 && attempts < MAX_RATE_LIMIT_ATTEMPTS && (await wait(delay))) continue
             return fail(`${answered()} (${limit} still reached after waiting ${seconds(waitedMs)}: ${when})`, { status })
           }
 

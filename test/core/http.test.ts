@@ -220,13 +220,22 @@ describe('rate limits (issue 14): waited out as the provider says, within one bu
     expect(clock.waited()).toBeLessThan(4_300)
   })
 
-  it('a 429 that says nothing is retried with bounded backoff, then fails clearly', async () => {
+  it('a 429 that says nothing is retried with a backoff from 1 s, doubling, within the budget, then fails clearly', async () => {
     const c = counter()
     server.use(http.post(`${BASE}/messages`, ({ request }) => (c.hit(request), new HttpResponse(null, { status: 429 }))))
     const error = await make().request({ method: 'POST', path: 'messages', json: {} }).catch((e) => e)
-    expect(error.message).toMatch(/Acme Desk answered 429 .* the provider did not say when it resets/)
-    expect(c.calls.length).toBeGreaterThan(1)
-    expect(c.calls).toHaveLength(4)
+    expect(error.message).toMatch(/^Acme Desk answered 429 Too Many Requests on POST \/messages after 6 attempts .*the provider did not say when it resets/)
+    // 1 + 2 + 4 + 8 + 8 s (+ jitter) waited; the next 8 s would pass the 25 s budget.
+    expect(c.calls).toHaveLength(6)
+    expect(clock.waits.map((w) => Math.floor(w / 1000))).toEqual([1, 2, 4, 8, 8])
+    expect(clock.waited()).toBeLessThanOrEqual(25_000)
+  })
+
+  it('HITL_HTTP_RETRIES=0 turns rate-limit retries off too', async () => {
+    const c = counter()
+    server.use(http.post(`${BASE}/messages`, ({ request }) => (c.hit(request), new HttpResponse(null, { status: 429, headers: { 'retry-after': '1' } }))))
+    await expect(make({ retries: 0 }).request({ method: 'POST', path: 'messages', json: {} })).rejects.toThrow(/answered 429/)
+    expect(c.calls).toHaveLength(1)
   })
 
   it('HITL_HTTP_RATE_LIMIT_BUDGET_MS sets the budget (default 25 s)', () => {

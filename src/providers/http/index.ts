@@ -16,6 +16,7 @@ import {
 import { expectShape, id, parseJson, z } from '../../core/validate'
 import { httpConfigSchema, type HttpConfig } from './config'
 import { sign, TIMESTAMP_HEADER, verify } from './signature'
+import { httpRateLimit } from './ratelimit'
 
 const TITLE = 'HTTP service'
 
@@ -78,6 +79,7 @@ export default defineProvider<HttpConfig>({
     const client = http({
       provider: TITLE,
       baseUrl: config.endpointBaseUrl,
+      rateLimit: httpRateLimit,
       describeError: (body) =>
         typeof body === 'object' && body && 'error' in body ? String((body as { error: unknown }).error).slice(0, 200) : undefined,
     })

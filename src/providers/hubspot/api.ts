@@ -12,6 +12,7 @@ import type { HttpClient, HttpClientFactory, HttpRequest, HttpResponse } from '.
 import type { Logger } from '../../core/log'
 import type { HubspotConfig } from './config'
 import type { OAuthState, StateStore } from './state'
+import { HUBSPOT_PACE, hubspotRateLimit } from './ratelimit'
 
 export const TITLE = 'HubSpot'
 export const DEFAULT_BASE_URL = 'https://api.hubapi.com'
@@ -76,6 +77,8 @@ export class HubspotApi {
       baseUrl: this.baseUrl,
       headers: { accept: 'application/json' },
       describeError: (body) => describeHubspotError(body),
+      rateLimit: hubspotRateLimit,
+      pace: HUBSPOT_PACE,
       secrets: () => [...this.runtimeSecrets],
     })
     this.files = http({ provider: 'The file host', baseUrl: 'https://files.invalid' })

@@ -1,6 +1,7 @@
 /** Intercom REST API 2.15: hosts, headers and error text, shared by the adapter. */
 import type { HttpClient, HttpClientFactory } from '../../core/http'
 import type { IntercomConfig } from './config'
+import { INTERCOM_PACE, intercomRateLimit } from './ratelimit'
 
 export const TITLE = 'Intercom'
 export const API_VERSION = '2.15'
@@ -44,4 +45,6 @@ export const createClient = (http: HttpClientFactory, config: IntercomConfig, ba
       accept: 'application/json',
     },
     describeError: describeIntercomError,
+    rateLimit: intercomRateLimit,
+    pace: INTERCOM_PACE,
   })

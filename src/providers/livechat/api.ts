@@ -10,6 +10,7 @@
 import { ProviderError } from '../../core/errors'
 import type { HttpClient, HttpClientFactory, HttpResponse } from '../../core/http'
 import type { LivechatConfig } from './config'
+import { livechatRateLimit } from './ratelimit'
 
 export const TITLE = 'LiveChat'
 export const API_VERSION = '3.6'
@@ -129,6 +130,7 @@ export const createClients = (
     baseUrl: config.apiBaseUrl?.trim() || DEFAULT_API_URL,
     headers: { accept: 'application/json' },
     describeError: describeLivechatError,
+    rateLimit: livechatRateLimit,
     secrets: runtimeSecrets,
   }),
   accounts: http({
@@ -136,6 +138,7 @@ export const createClients = (
     baseUrl: config.accountsBaseUrl?.trim() || DEFAULT_ACCOUNTS_URL,
     headers: { accept: 'application/json' },
     describeError: describeLivechatError,
+    rateLimit: livechatRateLimit,
     secrets: runtimeSecrets,
   }),
   media: http({ provider: 'media download', baseUrl: 'https://media.invalid', secrets: runtimeSecrets }),
