@@ -71,6 +71,8 @@ export type RateLimitInfo = {
   exhausted?: boolean
   /** The limit's name as the provider gives it, for the error ("TEN_SECONDLY_ROLLING", "X-RateLimit"). */
   limit?: string
+  /** When it resets in the provider's words, if it gives no time ("at midnight in the account's time zone"). */
+  resetHint?: string
 }
 
 export type HttpClientFactory = (options: HttpClientOptions) => HttpClient
@@ -325,15 +327,14 @@ export const createHttpClientFactory =
             const resets = [info.resetAt, after].filter((t): t is number => typeof t === 'number' && Number.isFinite(t))
             const resetAt = resets.length ? Math.max(...resets) : undefined
             const limit = `${options.provider} rate limit${info.limit ? ` ${info.limit}` : after !== undefined ? ' (Retry-After)' : ''}`
-            const when = resetAt !== undefined ? `it resets at ${iso(resetAt)}` : 'the provider did not say when it resets'
+            const when = resetAt !== undefined ? `it resets at ${iso(resetAt)}` : info.resetHint ? `it resets ${info.resetHint.slice(0, 100)}` : 'the provider did not say when it resets'
             if (info.exhausted) {
               return fail(`${answered()} (${limit}: quota exhausted, ${when}; not retried)`, { status })
             }
-            const known = resetAt !== undefined && resetAt > now
             rateLimited++
             // A bare 429 (no reset, no Retry-After): windows are seconds long, so back off from one second, doubling.
             const bare = Math.min(BARE_RATE_LIMIT_MS * 2 ** (rateLimited - 1), BARE_RATE_LIMIT_LIMIT_MS)
-            const delay = (known ? resetAt - now : bare) + Math.floor(Math.random() * JITTER_MS)
+            const delay = (resetAt !== undefined ? Math.max(0, resetAt - now) : bare) + Math.floor(Math.random() * JITTER_MS)
             if (delay > settings.maxRetryAfterMs || now + delay > deadline) {
               const left = Math.min(Math.max(0, deadline - now), settings.maxRetryAfterMs)
               const waited = waitedMs ? ` after waiting ${seconds(waitedMs)}` : ''

@@ -43,6 +43,8 @@ export type RateLimitWindow = {
   answered(): number
   /** The reset the vendor's answer communicates (e.g. Intercom rounds to whole seconds; HubSpot names its interval). */
   resetInMs: number
+  /** Whether `requestCount()` already counts the requests answered 429 (a fake whose limit sits in front of it does not). */
+  counted: boolean
   clear(): void
 }
 

@@ -27,10 +27,10 @@ export const hubspotRateLimit: NonNullable<HttpClientOptions['rateLimit']> = ({ 
   const dailyLeft = headerNumber(headers, 'x-hubspot-ratelimit-daily-remaining')
   if (policy === 'DAILY' || (policy === undefined && dailyLeft === 0)) {
     // Midnight in the account's time zone, which the answer does not give.
-    return { exhausted: true, limit: 'DAILY' }
+    return { exhausted: true, limit: 'DAILY', resetHint: "at midnight in the HubSpot account's time zone" }
   }
   const interval = policy === 'SECONDLY' ? 1_000 : (headerNumber(headers, 'x-hubspot-ratelimit-interval-milliseconds') ?? TEN_SECONDS)
-  return { resetAt: now + Math.min(interval, 60_000), limit: policy ?? 'TEN_SECONDLY_ROLLING' }
+  return { resetAt: now + interval, limit: policy ?? 'TEN_SECONDLY_ROLLING' }
 }
 
 /**

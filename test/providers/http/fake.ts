@@ -77,7 +77,7 @@ export class HttpFake implements FakeProvider {
     const retryAfter = Math.ceil(plan.resetInMs / 1000)
     const before = this.injected()
     this.desk.failNext('/botSendsMessage', { status: 429, count: 1, retryAfter })
-    return { answered: () => this.injected() - before, resetInMs: retryAfter * 1000, clear: () => undefined } // the one injected 429 is consumed by the message it answers
+    return { answered: () => this.injected() - before, resetInMs: retryAfter * 1000, counted: true, clear: () => undefined } // the one injected 429 is consumed by the message it answers
   }
   private injected() {
     return this.desk.requests.filter((r) => r.status === 429 && r.errors?.includes('injected failure')).length

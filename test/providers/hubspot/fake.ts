@@ -399,7 +399,7 @@ export class HubspotFake implements FakeProvider {
         return HttpResponse.json(body, { status: 429, headers })
       })
     )
-    return { answered: () => answered, resetInMs: plan.resetInMs, clear: () => void (active = false) }
+    return { answered: () => answered, resetInMs: plan.resetInMs, counted: false, clear: () => void (active = false) }
   }
 
   /** What connect creates: the custom channel (its channel account is archived with it). */

@@ -246,7 +246,7 @@ export class IntercomFake implements FakeProvider {
         })
       )
     )
-    return { answered: () => answered, resetInMs: resetSeconds * 1000 - plan.now(), clear: () => void (active = false) }
+    return { answered: () => answered, resetInMs: resetSeconds * 1000 - plan.now(), counted: false, clear: () => void (active = false) }
   }
 
   /** Intercom's connect only identifies the token's admin: webhook topics are set in the Developer Hub, nothing is created. */

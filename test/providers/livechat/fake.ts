@@ -512,7 +512,7 @@ export class LivechatFake implements FakeProvider {
         return HttpResponse.json({ error: { type: 'too_many_requests', message: 'Requests limit exceeded' } }, { status: 429 })
       })
     )
-    return { answered: () => answered, resetInMs: plan.resetInMs, clear: () => void (active = false) }
+    return { answered: () => answered, resetInMs: plan.resetInMs, counted: false, clear: () => void (active = false) }
   }
 
   /** What connect registers: the app's webhooks. */
