@@ -11,6 +11,7 @@ import { chainDepth, type Interval } from './probe'
 import { floorOf, OP_INFO, OPS, type Op, type Scenario } from './scenarios'
 import { median, mode, round, summarize, type Summary } from './stats'
 import { agents, AGENT_IMAGE, AGENT_TEXT, makeHistory, startWorld, USER_MESSAGES, type World } from './world'
+import { runRateLimit, type RateLimitResult } from './ratelimit'
 
 export const NET_LATENCY_MS = 20
 export const HISTORY_SIZES = [10, 100, 1000] as const
@@ -60,6 +61,7 @@ export type SessionResult = {
   transcript: TranscriptResult[]
   transcriptNote?: string
   checks: string[]
+  rateLimit?: RateLimitResult
 }
 
 /** " conversation/sessionData" for a state operation's path (/v1/chat/states/{type}/{id}/{name}), else "". */
@@ -200,7 +202,9 @@ export const runSession = async (scenario: Scenario, repeats: number, transcript
     }
 
     const transcript = await runTranscript(world, transcriptRepeats)
-    return { provider: scenario.provider, observedWith: world.observe + (world.loopbackBypassesMsw ? ', loopback around msw' : ''), repeats, ops, transcript, transcriptNote: scenario.transcriptNote, checks: [...new Set(checks)] }
+    world.setLatency(0)
+    const rateLimit = await runRateLimit(world, 'bench').catch((error: Error): RateLimitResult => ({ status: 'skipped', reason: `failed: ${error.message.slice(0, 200)}` }))
+    return { provider: scenario.provider, observedWith: world.observe + (world.loopbackBypassesMsw ? ', loopback around msw' : ''), repeats, ops, transcript, transcriptNote: scenario.transcriptNote, checks: [...new Set(checks)], rateLimit }
   } finally {
     await world.close()
   }
