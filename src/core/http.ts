@@ -324,8 +324,8 @@ export const createHttpClientFactory =
             const now = clock.now()
             const info = options.rateLimit?.({ status, headers: response.headers, body, now }) ?? {}
             const after = retryAfterAt(response.headers, now)
-            const resets = [info.resetAt, after].filter((t): t is number => typeof t === 'number' && Number.isFinite(t))
-            const resetAt = resets.length ? Math.max(...resets) : undefined
+            // Retry-After is the provider's own answer to "when may I retry": it wins over a reset read from other headers.
+            const resetAt = after ?? (typeof info.resetAt === 'number' && Number.isFinite(info.resetAt) ? info.resetAt : undefined)
             const limit = `${options.provider} rate limit${info.limit ? ` ${info.limit}` : after !== undefined ? ' (Retry-After)' : ''}`
             const when = resetAt !== undefined ? `it resets at ${iso(resetAt)}` : info.resetHint ? `it resets ${info.resetHint.slice(0, 100)}` : 'the provider did not say when it resets'
             if (info.exhausted) {

@@ -198,6 +198,14 @@ describe('rate limits (issue 14): waited out as the provider says, within one bu
     expect(error.message).toMatch(/beyond the \d+ s this request may still wait after waiting 2\d s/)
   })
 
+  it('Retry-After, when given, wins over the reset the hook read', async () => {
+    const c = limited(20_000, 1, { 'retry-after': '2' })
+    await expect(post()).resolves.toMatchObject({ status: 200 })
+    expect(c.calls).toHaveLength(2)
+    expect(clock.waited()).toBeGreaterThanOrEqual(2_000)
+    expect(clock.waited()).toBeLessThan(2_300)
+  })
+
   it('the budget is a setting: a smaller one fails a reset the default would wait for', async () => {
     const c = limited(8_000, 1)
     await expect(post({ rateLimitBudgetMs: 5_000 })).rejects.toThrow(/Acme Desk rate limit TEST_WINDOW reached: it resets at/)

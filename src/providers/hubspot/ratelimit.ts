@@ -29,8 +29,10 @@ export const hubspotRateLimit: NonNullable<HttpClientOptions['rateLimit']> = ({ 
     // Midnight in the account's time zone, which the answer does not give.
     return { exhausted: true, limit: 'DAILY', resetHint: "at midnight in the HubSpot account's time zone" }
   }
-  const interval = policy === 'SECONDLY' ? 1_000 : (headerNumber(headers, 'x-hubspot-ratelimit-interval-milliseconds') ?? TEN_SECONDS)
-  return { resetAt: now + interval, limit: policy ?? 'TEN_SECONDLY_ROLLING' }
+  const intervalHeader = headerNumber(headers, 'x-hubspot-ratelimit-interval-milliseconds')
+  const interval = policy === 'SECONDLY' ? 1_000 : (intervalHeader ?? (policy === 'TEN_SECONDLY_ROLLING' ? TEN_SECONDS : undefined))
+  // A 429 naming neither its policy nor its window: the core backs off (and honours a Retry-After, which wins anyway).
+  return { resetAt: interval === undefined ? undefined : now + interval, limit: policy }
 }
 
 /**
