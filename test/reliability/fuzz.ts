@@ -107,5 +107,5 @@ export const runFuzz = (provider: string) =>
       record(name, 'fuzz', 'statuses', summary)
       record(name, 'fuzz', 'Botpress writes for refused input', writesOnRefused)
       expect(writesOnRefused).toBe(0)
-    }, 300_000)
+    }, Math.max(300_000, RUNS * 30))
   }, [provider])
