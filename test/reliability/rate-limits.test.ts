@@ -72,6 +72,20 @@ eachProvider('rate limits: %s', (name, make) => {
     record(name, 'rate limits', `message under a ${WINDOW_MS / 1000} s window`, `posted once; ${requests} requests (${window.answered()}× 429); waited ${(waited / 1000).toFixed(1)} s, reset ${(window.resetInMs / 1000).toFixed(1)} s`)
   })
 
+  it('a bloc sent into a rate-limit window arrives whole, in order, each item once', async () => {
+    const ctx = await open()
+    const window = fake.rateLimited!({ resetInMs: 3_000, now: clock.now })!
+    const items = Array.from({ length: 6 }, (_, i) => ({ type: 'text', payload: { text: `bloc item ${i + 1}` } }))
+    await rig.driver.sendMessage({ conversationId: ctx.conversationId, type: 'bloc', payload: { userId: ctx.userId, items } })
+    const texts = fake.received(ctx.sessionId).map((m) => m.text ?? '').join('\n')
+    const order = items.map((item) => texts.indexOf(item.payload.text))
+    expect(order.every((at) => at >= 0)).toBe(true)
+    expect([...order].sort((x, y) => x - y)).toEqual(order)
+    for (const item of items) expect(texts.split(item.payload.text)).toHaveLength(2)
+    expect(window.answered()).toBeGreaterThanOrEqual(1)
+    record(name, 'rate limits', 'bloc of 6 into a 3 s window', `all 6 once, in order (${window.answered()}× 429)`)
+  })
+
   it('a reset beyond the budget fails fast with an error naming the provider, the limit and when it resets', async () => {
     const ctx = await open()
     const waitsBefore = clock.waits.length
