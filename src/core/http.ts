@@ -6,6 +6,9 @@
 import got, { RequestError, type Got, type Method, type Response } from 'got'
 import { ProviderError } from './errors'
 import type { Redactor } from './log'
+import { ambientClock, type Clock } from './clock'
+
+export { setHttpClock, systemClock, type Clock } from './clock'
 
 export type HttpRequest = {
   method?: Method
@@ -76,28 +79,6 @@ export type RateLimitInfo = {
 }
 
 export type HttpClientFactory = (options: HttpClientOptions) => HttpClient
-
-/** Where every delay of the client comes from (backoff, Retry-After, rate-limit resets, pacing): tests pass a virtual one. */
-export type Clock = {
-  now(): number
-  sleep(ms: number): Promise<void>
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
-}
-
-let activeClock: Clock = systemClock
-/**
- * Replaces the clock of every client built from settings that name no clock of their own (the integration's, built
- * from the environment). For tests that drive the whole integration; call with no argument to restore real time.
- */
-export const setHttpClock = (clock?: Clock) => {
-  activeClock = clock ?? systemClock
-}
-/** The clock in force at the time of each call (so a test may swap it after clients were built). */
-const ambientClock: Clock = { now: () => activeClock.now(), sleep: (ms) => activeClock.sleep(ms) }
 
 export type HttpSettings = {
   /** Attempts after the first one, for failures other than rate limits (5xx, timeouts, connection errors). */
@@ -190,7 +171,8 @@ export const retryAfterAt = (headers: Record<string, string | string[] | undefin
   return Number.isFinite(date) ? date : undefined
 }
 
-const iso = (at: number) => new Date(at).toISOString()
+/** A provider's reset as ISO text; a time no Date can hold (hostile or broken headers) is not one. */
+const iso = (at: number) => (Number.isFinite(at) && Math.abs(at) <= 8.64e15 ? new Date(at).toISOString() : 'an unknown time')
 const seconds = (ms: number) => `${Math.ceil(ms / 1000)} s`
 
 /** Spreads request starts so that at most `requests` start in any `intervalMs`, in call order. */

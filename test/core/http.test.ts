@@ -206,6 +206,14 @@ describe('rate limits (issue 14): waited out as the provider says, within one bu
     expect(clock.waited()).toBeLessThan(2_300)
   })
 
+  it('an absurd reset (hostile or broken header) fails cleanly, never with a RangeError', async () => {
+    const c = limited(0, 1, { 'x-test-reset': '9'.repeat(40) })
+    const error = await post().catch((e) => e)
+    expect(error).toBeInstanceOf(ProviderError)
+    expect(error.message).toContain('resets at an unknown time')
+    expect(c.calls).toHaveLength(1)
+  })
+
   it('the budget is a setting: a smaller one fails a reset the default would wait for', async () => {
     const c = limited(8_000, 1)
     await expect(post({ rateLimitBudgetMs: 5_000 })).rejects.toThrow(/Acme Desk rate limit TEST_WINDOW reached: it resets at/)
