@@ -274,6 +274,19 @@ export const summaryTables = (results: Results): Table[] => {
   const parsing = parsingCostTable(results)
   if (parsing) out.push(parsing)
   out.push(all[all.length - 1]!)
+  const limited = ok.filter(([, r]) => r.session.rateLimit)
+  if (limited.length) {
+    out.push({
+      title: 'Rate-limited send (bench/ratelimit.ts): one message while the provider answers its documented 429 for a 2 s window',
+      headers: ['provider', 'requests (429s)', 'message took', "provider's reset", 'posted'],
+      align: ['l', 'r', 'r', 'r', 'r'],
+      rows: limited.map(([p, r]) => {
+        const rl = r.session.rateLimit!
+        if (rl.status !== 'ok') return [p, '–', '–', '–', rl.reason]
+        return [p, `${rl.requests} (${rl.answered429})`, `${ms(rl.tookMs)} ms`, rl.answered429 ? `${ms(rl.resetMs)} ms` : 'n/a', rl.posted === 1 ? 'once' : `${rl.posted}×`]
+      }),
+    })
+  }
   return out
 }
 

@@ -11,6 +11,7 @@ import { chainDepth, type Interval } from './probe'
 import { floorOf, OP_INFO, OPS, type Op, type Scenario } from './scenarios'
 import { median, mode, round, summarize, type Summary } from './stats'
 import { agents, AGENT_IMAGE, AGENT_TEXT, makeHistory, startWorld, USER_MESSAGES, type World } from './world'
+import { runRateLimit, type RateLimitResult } from './ratelimit'
 
 export const NET_LATENCY_MS = 20
 export const HISTORY_SIZES = [10, 100, 1000] as const
@@ -64,6 +65,7 @@ export type SessionResult = {
   transcriptNote?: string
   extras?: ExtraResult[]
   checks: string[]
+  rateLimit?: RateLimitResult
 }
 
 /**
@@ -224,6 +226,8 @@ export const runSession = async (scenario: Scenario, repeats: number, transcript
 
     const transcript = await runTranscript(world, transcriptRepeats)
     const extras = await runForeignTraffic(world, checks)
+    world.setLatency(0)
+    const rateLimit = await runRateLimit(world, 'bench').catch((error: Error): RateLimitResult => ({ status: 'skipped', reason: `failed: ${error.message.slice(0, 200)}` }))
     return {
       provider: scenario.provider,
       observedWith: world.observe + (world.loopbackBypassesMsw ? ', loopback around msw' : ''),
@@ -233,6 +237,7 @@ export const runSession = async (scenario: Scenario, repeats: number, transcript
       transcriptNote: scenario.transcriptNote,
       ...(extras.length ? { extras } : {}),
       checks: [...new Set(checks)],
+      rateLimit,
     }
   } finally {
     await world.close()

@@ -28,6 +28,26 @@ export type FakeSession = {
 
 export type FakeContact = { id: string; name?: string; email?: string; phone?: string }
 
+/** A rate-limit window as the vendor documents it, for `FakeProvider.rateLimited` (test/reliability/rate-limits). */
+export type RateLimitPlan = {
+  /** How long the window lasts from now; the vendor's answer tells the client when it clears, in its own terms. */
+  resetInMs: number
+  /** The client's clock (virtual in tests): vendors whose 429 names an absolute reset compute it from this. */
+  now: () => number
+  /** A quota that will not clear today (a daily limit), where the vendor has one, instead of a short window. */
+  daily?: boolean
+}
+
+/** What `rateLimited` installed: how many requests it answered 429, and a way to lift it early. */
+export type RateLimitWindow = {
+  answered(): number
+  /** The reset the vendor's answer communicates (e.g. Intercom rounds to whole seconds; HubSpot names its interval). */
+  resetInMs: number
+  /** Whether `requestCount()` already counts the requests answered 429 (a fake whose limit sits in front of it does not). */
+  counted: boolean
+  clear(): void
+}
+
 export interface FakeProvider {
   /** Provider key in the configuration. */
   readonly name: string
@@ -60,4 +80,17 @@ export interface FakeProvider {
   proofInBody?: boolean
   /** Where webhooks go on the provider's side (paths the fuzzer targets), e.g. ['/message-from-agent']. */
   webhookPaths?: string[]
+  /**
+   * Reliability suite (test/reliability/rate-limits): until `plan.now()` passes the window, the provider API answers
+   * what the vendor documents for a rate-limited request (status, headers, body; cite the doc). Returns undefined when
+   * the vendor has no such limit (e.g. no daily quota).
+   */
+  rateLimited?(plan: RateLimitPlan): RateLimitWindow | undefined
+  /**
+   * Conformance (connect/disconnect): how many things `connect` created on the provider that `disconnect` must remove
+   * (webhooks, channels…) and that exist now. A provider whose connect creates nothing reports 0.
+   */
+  registrations?(): number
+  /** Conformance (describeAgent, where the adapter has it): an agent the provider knows, as describeAgent must return it. */
+  knownAgent?(): FakeAgent
 }

@@ -5,8 +5,29 @@
  * and add only what is special to them.
  */
 import { providers } from '../../src/providers'
+import { createHttpClientFactory, httpSettingsFromEnv } from '../../src/core/http'
+import { createLogger, Redactor } from '../../src/core/log'
+import { fetchMedia } from '../../src/core/media'
+import type { Data, ProviderAdapter, ProviderDefinition } from '../../src/core/types'
 import { useFakeRig } from '../support/rig'
 import type { FakeAgent, FakeProvider } from './fake'
+
+/** The adapter alone, as the core builds it, for what the SDK entry points do not reach directly (describeAgent). */
+const adapterOf = (fake: FakeProvider): ProviderAdapter => {
+  const definition = (providers as Record<string, ProviderDefinition>)[fake.name]!
+  const section = definition.configSchema.parse(fake.configuration()[fake.name])
+  const redactor = new Redactor(definition.secrets(section))
+  let data: Data = {}
+  const quiet = () => undefined
+  return definition.create(section, {
+    http: createHttpClientFactory(redactor, httpSettingsFromEnv()),
+    media: fetchMedia,
+    secrets: { add: (...values) => redactor.add(values) },
+    logger: createLogger({ debug: quiet, info: quiet, warn: quiet, error: quiet }, redactor),
+    store: { get: async () => data, set: async (next) => void (data = next) },
+    ctx: { botId: 'bot_conformance', integrationId: 'int_conformance', webhookId: 'wh_conformance' },
+  })
+}
 
 const alice: FakeAgent = { id: 'agent-alice', name: 'Alice Agent', pictureUrl: 'https://example.com/alice.png' }
 const bob: FakeAgent = { id: 'agent-bob', name: 'Bob Agent' }
@@ -32,6 +53,35 @@ export const runConformance = (makeFake: () => FakeProvider) => {
 
     it('registers with a complete configuration', async () => {
       await expect(rig.driver.register()).resolves.toBeUndefined()
+    })
+
+    it('registering twice is idempotent: nothing is created twice', async () => {
+      expect(fake.registrations).toBeDefined()
+      await rig.driver.register()
+      const once = fake.registrations!()
+      await rig.driver.register()
+      expect(fake.registrations!()).toBe(once)
+    })
+
+    it('unregister removes what register created (and register works again after)', async () => {
+      await rig.driver.register()
+      await rig.driver.unregister()
+      expect(fake.registrations!()).toBe(0)
+      await rig.driver.register()
+    })
+
+    it('describeAgent (where the adapter has it) names an agent the provider knows', async () => {
+      const adapter = adapterOf(fake)
+      if (!adapter.describeAgent) {
+        expect(fake.knownAgent).toBeUndefined()
+        return
+      }
+      expect(fake.knownAgent).toBeDefined()
+      const known = fake.knownAgent!()
+      const described = await adapter.describeAgent(known.id)
+      expect(described.id).toBe(known.id)
+      expect(described.name).toBe(known.name)
+      if (known.pictureUrl) expect(described.pictureUrl).toBe(known.pictureUrl)
     })
 
     it('refuses to register when the section misses fields, naming each', async () => {
@@ -92,7 +142,7 @@ export const runConformance = (makeFake: () => FakeProvider) => {
       expect(conversation.tags).toMatchObject({ provider: fake.name, status: 'open' })
       const session = fake.sessions().find((s) => s.id === conversation.tags.externalId)
       expect(session).toBeDefined()
-      expect(session!.contactId ?? rig.user(userId).tags.externalId).toBe(rig.user(userId).tags.externalId)
+      expect(session!.contactId).toBe(rig.user(userId).tags.externalId)
       for (const expected of ['Refund request', 'Order 42', 'Hi! How can I help?', 'Jane Doe', 'I want a refund', '1. Yes', IMG]) {
         expect(session!.openingText).toContain(expected)
       }
@@ -129,7 +179,7 @@ export const runConformance = (makeFake: () => FakeProvider) => {
         expect(received).toHaveLength(1)
         const [got] = received
         expect(got!.author).toBe('user')
-        expect(got!.contactId ?? rig.user(userId).tags.externalId).toBe(rig.user(userId).tags.externalId)
+        expect(got!.contactId).toBe(rig.user(userId).tags.externalId)
         if (expected.kind === 'text') expect(got).toMatchObject(expected)
         else {
           // Providers that cannot carry the type natively degrade it to a link, never drop it.

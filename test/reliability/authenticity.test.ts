@@ -6,12 +6,12 @@
 import { startRig, type Rig } from '../support/rig'
 import type { FakeProvider } from '../conformance/fake'
 import type { WebhookRequest } from '../../src/core/types'
-import { fakes } from './fakes'
+import { eachProvider } from './fakes'
 import { record } from './results'
 
 const alice = { id: 'agent-alice', name: 'Alice' }
 
-describe.each(fakes.map((make) => [make().name, make] as const))('authenticity: %s', (name, make) => {
+eachProvider('authenticity: %s', (name, make) => {
   const fake: FakeProvider = make()
   let rig: Rig
   let sessionId: string

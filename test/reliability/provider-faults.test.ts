@@ -6,10 +6,12 @@
  */
 import { http, HttpResponse, delay } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
+import { setHttpClock } from '../../src/core/http'
+import { virtualClock } from './clock'
 import { startRig, type Rig } from '../support/rig'
 import type { FakeProvider } from '../conformance/fake'
 import { providers } from '../../src/providers'
-import { fakes } from './fakes'
+import { eachProvider } from './fakes'
 import { record } from './results'
 
 process.env.HITL_HTTP_TIMEOUT_MS = '400'
@@ -25,7 +27,7 @@ const FAULTS: Fault[] = [
 type Op = 'createUser' | 'startHitl' | 'message' | 'stopHitl'
 const OPS: Op[] = ['createUser', 'startHitl', 'message', 'stopHitl']
 
-describe.each(fakes.map((make) => [make().name, make] as const))('provider faults: %s', (name, make) => {
+eachProvider('provider faults: %s', (name, make) => {
   const fake: FakeProvider = make()
   const title = (providers as Record<string, { title: string }>)[name]!.title
   let rig: Rig
@@ -34,6 +36,8 @@ describe.each(fakes.map((make) => [make().name, make] as const))('provider fault
   let emulatorPort: string
 
   beforeAll(async () => {
+    // Retry-After and backoff waits on a virtual clock: the test asserts the behaviour, not the sleeping.
+    setHttpClock(virtualClock())
     await fake.start()
     rig = await startRig(fake.configuration())
     emulatorPort = new URL(rig.emulator.url).port
@@ -46,6 +50,7 @@ describe.each(fakes.map((make) => [make().name, make] as const))('provider fault
     }
   })
   afterAll(async () => {
+    setHttpClock()
     own?.close()
     await rig.close()
     await fake.stop()

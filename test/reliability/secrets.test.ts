@@ -9,13 +9,13 @@ import { useFakeRig } from '../support/rig'
 import { capturedLogs, clearLogs } from '../support/logs'
 import type { FakeProvider } from '../conformance/fake'
 import { providers } from '../../src/providers'
-import { fakes } from './fakes'
+import { eachProvider } from './fakes'
 import { record } from './results'
 
 const EMAIL = 'secret.person@example.org'
 const alice = { id: 'agent-alice', name: 'Alice' }
 
-describe.each(fakes.map((make) => [make().name, make] as const))('secrets: %s', (name, make) => {
+eachProvider('secrets: %s', (name, make) => {
   const fake: FakeProvider = make()
   const rig = useFakeRig(fake)
 

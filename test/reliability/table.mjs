@@ -13,8 +13,9 @@ const table = (suite, title) => {
 console.log(
   [
     table('authenticity', 'Authenticity (test/reliability/authenticity.test.ts)'),
-    table('fuzz', 'Fuzzing (test/reliability/fuzz.test.ts)'),
+    table('fuzz', 'Fuzzing (test/reliability/fuzz/<provider>.test.ts)'),
     table('secrets', 'Secrets (test/reliability/secrets.test.ts)'),
     table('provider faults', 'Provider faults, first provider request of each operation (test/reliability/provider-faults.test.ts)'),
+    table('rate limits', "Rate limits in each vendor's documented 429 shape, 25 s budget, virtual clock (test/reliability/rate-limits.test.ts)"),
   ].join('\n\n')
 )

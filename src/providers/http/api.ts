@@ -2,6 +2,7 @@
  * The HTTP calls of the generic protocol (integration → desk): one JSON POST per route under the configured base URL,
  * signed when a secret is set. The desk's answers are read defensively: an id where one is required, nothing else.
  */
+import { httpRateLimit } from './ratelimit'
 import { ProviderError } from '../../core/errors'
 import type { HttpClientFactory } from '../../core/http'
 import { expectShape, id, z } from '../../core/validate'
@@ -32,7 +33,7 @@ export type HttpApi = ReturnType<typeof createApi>
 
 export const createApi = (config: HttpConfig, http: HttpClientFactory) => {
   const secret = config.webhookSecret || undefined
-  const client = http({ provider: TITLE, baseUrl: config.endpointBaseUrl, describeError })
+  const client = http({ provider: TITLE, baseUrl: config.endpointBaseUrl, describeError, rateLimit: httpRateLimit })
 
   const post = async (route: string, message: Wire, idempotent = false): Promise<unknown> => {
     const body = JSON.stringify(message)

@@ -10,6 +10,7 @@ import type { HttpClient, HttpRequest, HttpResponse } from '../../core/http'
 import type { ProviderDeps } from '../../core/types'
 import { isRecord, str } from '../shared'
 import type { HubspotConfig } from './config'
+import { HUBSPOT_PACE, hubspotRateLimit } from './ratelimit'
 
 export const TITLE = 'HubSpot'
 export const DEFAULT_BASE_URL = 'https://api.hubapi.com'
@@ -46,6 +47,8 @@ export const createClient = (config: HubspotConfig, deps: ProviderDeps): HttpCli
     baseUrl: (config.apiBaseUrl?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, ''),
     headers: { accept: 'application/json' },
     describeError: (body) => describeHubspotError(body),
+    rateLimit: hubspotRateLimit,
+    pace: HUBSPOT_PACE,
   })
 
 /** Where bearer requests get their token (auth.ts). */

@@ -6,6 +6,7 @@ import { ProviderError } from '../../core/errors'
 import type { HttpClient, HttpClientFactory, HttpResponse } from '../../core/http'
 import { asId, isRecord, str } from '../shared'
 import type { IntercomConfig } from './config'
+import { INTERCOM_PACE, intercomRateLimit } from './ratelimit'
 
 export const TITLE = 'Intercom'
 export const API_VERSION = '2.15'
@@ -68,6 +69,8 @@ export const createClient = (http: HttpClientFactory, config: IntercomConfig, ba
       accept: 'application/json',
     },
     describeError: describeIntercomError,
+    rateLimit: intercomRateLimit,
+    pace: INTERCOM_PACE,
   })
 
 /** A provider failure that may pass (429, 5xx, timeout, reset) as opposed to a refusal. */

@@ -11,6 +11,7 @@ import { ProviderError } from '../../core/errors'
 import type { HttpClient, HttpClientFactory, HttpResponse } from '../../core/http'
 import { isRecord } from '../shared'
 import type { LivechatConfig } from './config'
+import { livechatRateLimit } from './ratelimit'
 
 export const TITLE = 'LiveChat'
 export const API_VERSION = '3.6'
@@ -127,12 +128,14 @@ export const createClients = (http: HttpClientFactory, config: LivechatConfig, s
     baseUrl: config.apiBaseUrl?.trim() || DEFAULT_API_URL,
     headers: { accept: 'application/json' },
     describeError: describeLivechatError,
+    rateLimit: livechatRateLimit,
   }),
   accounts: http({
     provider: `${TITLE} accounts`,
     baseUrl: config.accountsBaseUrl?.trim() || DEFAULT_ACCOUNTS_URL,
     headers: { accept: 'application/json' },
     describeError: describeLivechatError,
+    rateLimit: livechatRateLimit,
   }),
   scrub,
 })

@@ -4,7 +4,7 @@
  */
 import { startAgentDesk, type AgentDesk } from '../../../dev/agent-desk'
 import { signHeaders } from '../../../dev/agent-desk/protocol'
-import type { FakeAgent, FakeProvider, ReceivedMessage } from '../../conformance/fake'
+import type { FakeAgent, FakeProvider, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
 
 const SECRET = 'desk-shared-secret-0123456789'
@@ -66,6 +66,26 @@ export class HttpFake implements FakeProvider {
   }
   violations() {
     return this.desk.violations.map((v) => `${v.direction} ${v.operationId}: ${v.errors.join('; ')}`)
+  }
+
+  /**
+   * The HITL API desk's rate limit as our adapter reads it: 429 with `Retry-After` in seconds (RFC 9110 §10.2.3), on the
+   * next user → agent message (`/botSendsMessage`), through the desk's own fault injection. No daily quota.
+   */
+  rateLimited(plan: RateLimitPlan): RateLimitWindow | undefined {
+    if (plan.daily) return undefined
+    const retryAfter = Math.ceil(plan.resetInMs / 1000)
+    const before = this.injected()
+    this.desk.failNext('/botSendsMessage', { status: 429, count: 1, retryAfter })
+    return { answered: () => this.injected() - before, resetInMs: retryAfter * 1000, counted: true, clear: () => undefined } // the one injected 429 is consumed by the message it answers
+  }
+  private injected() {
+    return this.desk.requests.filter((r) => r.status === 429 && r.errors?.includes('injected failure')).length
+  }
+
+  /** The desk is told our webhook URL by its owner: connect creates nothing on it. */
+  registrations() {
+    return 0
   }
 
   private request(path: string, body: Record<string, unknown>): WebhookRequest {

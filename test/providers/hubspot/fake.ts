@@ -15,7 +15,7 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { http, HttpResponse } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
-import type { FakeAgent, FakeContact, FakeProvider, FakeSession, ReceivedMessage } from '../../conformance/fake'
+import type { FakeAgent, FakeContact, FakeProvider, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
 import { validateRequest, validateResponse } from './contract-validator'
 
 export const HOST = 'https://api.hubapi.com'
@@ -390,6 +390,44 @@ export class HubspotFake implements FakeProvider {
       changeSource: 'CONVERSATIONS',
       ...fields,
     }
+  }
+
+  /**
+   * HubSpot's documented 429 (https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details, "Rate limits"):
+   * JSON `{ status: 'error', message, errorType: 'RATE_LIMIT', correlationId, policyName, requestId }` where policyName
+   * says which limit was hit (`TEN_SECONDLY_ROLLING`, `SECONDLY`, `DAILY`, the daily one resetting at midnight in the
+   * account's time zone), with `X-HubSpot-RateLimit-Interval-Milliseconds` / `-Max` / `-Remaining` for the burst window
+   * and `X-HubSpot-RateLimit-Daily` / `-Daily-Remaining` for the day. No reset time and no Retry-After.
+   */
+  rateLimited(plan: RateLimitPlan): RateLimitWindow | undefined {
+    const until = plan.daily ? Number.POSITIVE_INFINITY : plan.now() + plan.resetInMs
+    let answered = 0
+    let active = true
+    this.server.use(
+      http.all(`${HOST}/*`, () => {
+        if (!active || plan.now() >= until) return undefined
+        answered++
+        const body = plan.daily
+          ? { status: 'error', message: 'You have reached your daily limit.', errorType: 'RATE_LIMIT', correlationId: randomUUID(), policyName: 'DAILY', requestId: randomUUID() }
+          : { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: randomUUID(), policyName: 'TEN_SECONDLY_ROLLING', requestId: randomUUID() }
+        const headers: Record<string, string> = plan.daily
+          ? { 'X-HubSpot-RateLimit-Daily': '250000', 'X-HubSpot-RateLimit-Daily-Remaining': '0' }
+          : { 'X-HubSpot-RateLimit-Interval-Milliseconds': String(plan.resetInMs), 'X-HubSpot-RateLimit-Max': '100', 'X-HubSpot-RateLimit-Remaining': '0' }
+        return HttpResponse.json(body, { status: 429, headers })
+      })
+    )
+    return { answered: () => answered, resetInMs: plan.resetInMs, counted: false, clear: () => void (active = false) }
+  }
+
+  /** What connect creates: the custom channel (its channel account is archived with it). */
+  registrations() {
+    return [...this.channels.values()].filter((c) => !c.archived).length
+  }
+
+  /** An agent (actor) HubSpot knows: GET /conversations/v3/conversations/actors/{actorId} answers it. */
+  knownAgent(): FakeAgent {
+    const actor = this.actorOf({ id: 'agent-known', name: 'Kim Known', pictureUrl: 'https://example.com/kim.png' })
+    return { id: actor.id, name: actor.name, pictureUrl: actor.avatar }
   }
 
   actorOf(agent: FakeAgent): Actor {

@@ -18,7 +18,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { http, HttpResponse } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
-import type { FakeAgent, FakeContact, FakeProvider, FakeSession, ReceivedMessage } from '../../conformance/fake'
+import type { FakeAgent, FakeContact, FakeProvider, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
 import { intercomSpec } from './openapi'
 
 export const TOKEN = 'dG9rOmZha2UtaW50ZXJjb20tYWNjZXNzLXRva2VuLTAxMjM0NTY3ODk='
@@ -258,6 +258,42 @@ export class IntercomFake implements FakeProvider {
     }
     this.admins.set(id, { id, name: agent.name, email: `${agent.id}@example.com`, avatar: agent.pictureUrl })
     return id
+  }
+
+  /**
+   * Intercom's documented 429 (https://developers.intercom.com/docs/references/rest-api/errors/rate-limiting):
+   * `X-RateLimit-Limit`, `X-RateLimit-Remaining: 0`, `X-RateLimit-Reset` as a UNIX time in seconds, no Retry-After, and
+   * the error code `rate_limit_exceeded` ("Exceeded rate limit of 167 in 10_seconds"). Intercom has no daily quota.
+   */
+  rateLimited(plan: RateLimitPlan): RateLimitWindow | undefined {
+    if (plan.daily) return undefined
+    const resetSeconds = Math.ceil((plan.now() + plan.resetInMs) / 1000)
+    let answered = 0
+    let active = true
+    this.server.use(
+      ...Object.values(REGION_HOSTS).map((host) =>
+        http.all(`${host}/*`, () => {
+          if (!active || plan.now() >= resetSeconds * 1000) return undefined
+          answered++
+          return HttpResponse.json(
+            { type: 'error.list', request_id: randomUUID(), errors: [{ code: 'rate_limit_exceeded', message: 'Exceeded rate limit of 167 in 10_seconds' }] },
+            { status: 429, headers: { 'X-RateLimit-Limit': '167', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(resetSeconds) } }
+          )
+        })
+      )
+    )
+    return { answered: () => answered, resetInMs: resetSeconds * 1000 - plan.now(), counted: false, clear: () => void (active = false) }
+  }
+
+  /** Intercom's connect only identifies the token's admin: webhook topics are set in the Developer Hub, nothing is created. */
+  registrations() {
+    return 0
+  }
+
+  /** An admin Intercom knows (GET /admins/{id} answers it). */
+  knownAgent(): FakeAgent {
+    const agent = { id: 'agent-known', name: 'Kim Known', pictureUrl: 'https://example.com/kim.png' }
+    return { ...agent, id: this.adminFor(agent) }
   }
 
   // ─── webhooks Intercom would send ───────────────────────────────────────────

@@ -29,7 +29,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { http, HttpResponse } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
-import type { FakeAgent, FakeContact, FakeProvider, FakeSession, ReceivedMessage } from '../../conformance/fake'
+import type { FakeAgent, FakeContact, FakeProvider, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
 
 export const API = 'https://api.livechatinc.com'
 export const ACCOUNTS = 'https://accounts.livechat.com'
@@ -539,6 +539,38 @@ export class LivechatFake implements FakeProvider {
     thread?.events.push(event)
     const { opening: _opening, ...wire } = event
     return this.webhook('incoming_event', { chat_id: chatId, thread_id: threadId, event: wire })
+  }
+
+  /**
+   * LiveChat's documented rate-limit answer (https://platform.text.com/docs/messaging/agent-chat-api#possible-errors):
+   * HTTP 429 with `{ error: { type: 'too_many_requests', message: 'Requests limit exceeded' } }`. The docs name no reset
+   * header and no daily quota: the client cannot know when the window clears.
+   */
+  rateLimited(plan: RateLimitPlan): RateLimitWindow | undefined {
+    if (plan.daily) return undefined
+    const until = plan.now() + plan.resetInMs
+    let answered = 0
+    let active = true
+    this.server.use(
+      http.all(`${API}/*`, () => {
+        if (!active || plan.now() >= until) return undefined
+        answered++
+        return HttpResponse.json({ error: { type: 'too_many_requests', message: 'Requests limit exceeded' } }, { status: 429 })
+      })
+    )
+    return { answered: () => answered, resetInMs: plan.resetInMs, counted: false, clear: () => void (active = false) }
+  }
+
+  /** What connect registers: the app's webhooks. */
+  registrations() {
+    return this.webhooks.length
+  }
+
+  /** An agent of the license (configuration `get_agent` answers it). */
+  knownAgent(): FakeAgent {
+    const agent = { id: 'kim.known@example.com', name: 'Kim Known', avatar: 'https://example.com/kim.png' }
+    this.agents.set(agent.id, agent)
+    return { id: agent.id, name: agent.name, pictureUrl: agent.avatar }
   }
 
   agentMessage(sessionId: string, agent: FakeAgent, message: InboundMessage, opts: { messageId?: string } = {}): WebhookRequest {

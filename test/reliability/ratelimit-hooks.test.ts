@@ -1,0 +1,66 @@
+/**
+ * Each provider's rate-limit hook (src/providers/<name>/ratelimit.ts) on the answers its docs show, edge cases
+ * included; the waiting itself is tested in test/core/http.test.ts and, end to end, in rate-limits.test.ts.
+ */
+import { hubspotRateLimit } from '../../src/providers/hubspot/ratelimit'
+import { httpRateLimit } from '../../src/providers/http/ratelimit'
+import { intercomRateLimit } from '../../src/providers/intercom/ratelimit'
+import { livechatRateLimit } from '../../src/providers/livechat/ratelimit'
+
+const now = Date.parse('2026-03-02T10:00:00.000Z')
+const answer = (status: number, headers: Record<string, string> = {}, body: unknown = undefined) => ({ status, headers, body, now })
+
+describe('Intercom (developers.intercom.com … /rest-api/errors/rate-limiting)', () => {
+  it('X-RateLimit-Reset is a UNIX time in seconds', () => {
+    const info = intercomRateLimit(answer(429, { 'x-ratelimit-limit': '167', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 7) }))
+    expect(info).toEqual({ resetAt: now + 7_000, limit: 'X-RateLimit-Limit 167 per 10 s window' })
+  })
+  it('not a 429, or a reset that is not a number: nothing claimed', () => {
+    expect(intercomRateLimit(answer(503, { 'x-ratelimit-reset': String(now / 1000 + 7) }))).toBeUndefined()
+    expect(intercomRateLimit(answer(429, { 'x-ratelimit-reset': 'soon' }))).toEqual({ resetAt: undefined, limit: 'X-RateLimit' })
+  })
+})
+
+describe('HubSpot (developers.hubspot.com/docs/guides/apps/api-usage/usage-details)', () => {
+  const body = (policyName?: string) => ({ status: 'error', message: 'You have reached your limit.', errorType: 'RATE_LIMIT', correlationId: 'c', ...(policyName ? { policyName } : {}) })
+  it('TEN_SECONDLY_ROLLING: a whole interval (the header, else 10 s)', () => {
+    expect(hubspotRateLimit(answer(429, {}, body('TEN_SECONDLY_ROLLING')))).toEqual({ resetAt: now + 10_000, limit: 'TEN_SECONDLY_ROLLING' })
+    expect(hubspotRateLimit(answer(429, { 'x-hubspot-ratelimit-interval-milliseconds': '5000' }, body('TEN_SECONDLY_ROLLING')))!.resetAt).toBe(now + 5_000)
+  })
+  it('SECONDLY: one second', () => {
+    expect(hubspotRateLimit(answer(429, {}, body('SECONDLY')))).toEqual({ resetAt: now + 1_000, limit: 'SECONDLY' })
+  })
+  it('DAILY (or a daily remaining of 0): exhausted, resets at midnight in the account time zone', () => {
+    expect(hubspotRateLimit(answer(429, {}, body('DAILY')))).toMatchObject({ exhausted: true, limit: 'DAILY', resetHint: expect.stringContaining('midnight') })
+    expect(hubspotRateLimit(answer(429, { 'x-hubspot-ratelimit-daily-remaining': '0' }, 'Too Many Requests'))).toMatchObject({ exhausted: true })
+  })
+  it('a 429 naming no policy and no window claims no reset (the core backs off)', () => {
+    expect(hubspotRateLimit(answer(429, {}, body()))).toEqual({ resetAt: undefined, limit: undefined })
+    expect(hubspotRateLimit(answer(400, {}, { status: 'error', message: 'bad' }))).toBeUndefined()
+  })
+})
+
+describe('LiveChat (platform.text.com/docs/messaging/agent-chat-api#possible-errors)', () => {
+  it('too_many_requests names the limit; the docs give no reset', () => {
+    expect(livechatRateLimit(answer(429, {}, { error: { type: 'too_many_requests', message: 'Requests limit exceeded' } }))).toEqual({ resetAt: undefined, limit: 'too_many_requests' })
+  })
+  it('an X-RateLimit-Reset, if LiveChat ever sends one, is used', () => {
+    expect(livechatRateLimit(answer(429, { 'x-ratelimit-reset': String(now / 1000 + 3) }, {}))!.resetAt).toBe(now + 3_000)
+  })
+  it('other errors are not rate limits', () => {
+    expect(livechatRateLimit(answer(400, {}, { error: { type: 'validation' } }))).toBeUndefined()
+  })
+})
+
+describe('generic HTTP desk', () => {
+  it('X-RateLimit-Reset as UNIX seconds, milliseconds or seconds from now; RateLimit-Reset in seconds from now', () => {
+    expect(httpRateLimit(answer(429, { 'x-ratelimit-reset': String(now / 1000 + 4) }))!.resetAt).toBe(now + 4_000)
+    expect(httpRateLimit(answer(429, { 'x-ratelimit-reset': String(now + 4_000) }))!.resetAt).toBe(now + 4_000)
+    expect(httpRateLimit(answer(429, { 'x-ratelimit-reset': '4' }))!.resetAt).toBe(now + 4_000)
+    expect(httpRateLimit(answer(429, { 'ratelimit-reset': '6' }))).toEqual({ resetAt: now + 6_000, limit: 'RateLimit-Reset' })
+  })
+  it('nothing to read: undefined (Retry-After is read by the core)', () => {
+    expect(httpRateLimit(answer(429, { 'x-ratelimit-reset': '' }))).toBeUndefined()
+    expect(httpRateLimit(answer(503, { 'x-ratelimit-reset': '4' }))).toBeUndefined()
+  })
+})
