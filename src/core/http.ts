@@ -35,7 +35,7 @@ export type HttpRequest = {
 export type HttpResponse<T> = { status: number; headers: Record<string, string | string[] | undefined>; body: T }
 
 export type HttpClient = {
-  request<T = any>(req: HttpRequest): Promise<HttpResponse<T>>
+  request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>>
 }
 
 export type HttpClientOptions = {

@@ -5,7 +5,7 @@
 import { defineProvider } from '../../core/types'
 import { createAdapter } from './adapter'
 import { TITLE } from './api'
-import { httpConfigSchema, type HttpConfig } from './config'
+import { httpConfigSchema } from './config'
 
 export default defineProvider({
   name: 'http',
