@@ -129,7 +129,7 @@ const applyNow = async (ctx: EngineContext, event: InboundEvent): Promise<boolea
         { conversationId: conversation.id, userId: agent.id },
         (last) => last.payload?.userId === agent.id
       )
-      await ctx.client.updateConversation({ id: conversation.id, tags: { agentId: event.agent.id, ...eventTime(event.at) } })
+      await ctx.client.updateConversation({ id: conversation.id, tags: { agentId: event.agent.id, ...eventTime(event.at ?? Date.now()) } })
       return emitted
     }
     case 'sessionClosed':
@@ -137,7 +137,7 @@ const applyNow = async (ctx: EngineContext, event: InboundEvent): Promise<boolea
         log.info('webhook: a close older than what the session already applied (a replay); ignored')
         return false
       }
-      return emitStopped(ctx.client, ctx.events, conversation, eventTime(event.at))
+      return emitStopped(ctx.client, ctx.events, conversation, eventTime(event.at ?? Date.now()))
   }
 }
 
@@ -165,7 +165,12 @@ const applyMessage = async (
   return true
 }
 
-/** Conversation tag `lastEventAt`: when the last assignment or close the session applied happened (provider time). */
+/**
+ * Conversation tag `lastEventAt`: when the last assignment or close the session applied happened: the provider's event
+ * time, or, for an event that carries none, the time it was applied. So a timed event redelivered late (a LiveChat
+ * `incoming_chat` answered 503 while the hand-off opened, retried after an untimed join of another agent) cannot undo
+ * what was applied since.
+ */
 const eventTime = (at: number | undefined): { lastEventAt?: string } =>
   at !== undefined && Number.isFinite(at) ? { lastEventAt: String(Math.trunc(at)) } : {}
 

@@ -81,6 +81,21 @@ describe('engine rules for every provider', () => {
       expect(assignedTo(conversationId)).toEqual(['Alice', 'Bob', 'Alice', 'Bob'])
     })
 
+    it('an untimed assignment counts as applied when it was received: a late redelivery of an older timed one does not undo it', async () => {
+      const { conversationId, session } = await open()
+      const e = engine()
+      const routedAt = Date.now() - 5_000
+      // The routed agent's event (timed) is deferred while the hand-off opens; the agent who joins next carries no time.
+      await e.handleWebhook(request(assigned(session, bob)))
+      expect(Number(rig.conversation(conversationId).tags.lastEventAt)).toBeGreaterThan(routedAt)
+      expect((await e.handleWebhook(request(assigned(session, alice, routedAt)))).status).toBe(200)
+      expect(assignedTo(conversationId)).toEqual(['Bob'])
+      expect(rig.conversation(conversationId).tags.agentId).toBe(bob.id)
+      // An event the provider dates after that still applies.
+      await e.handleWebhook(request(assigned(session, alice, Date.now() + 1_000)))
+      expect(assignedTo(conversationId)).toEqual(['Bob', 'Alice'])
+    })
+
     it('a close older than the last assignment is a replay; messages are never ordered out (dedupe by id)', async () => {
       const { conversationId, session } = await open()
       const e = engine()

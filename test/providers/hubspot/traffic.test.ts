@@ -10,6 +10,8 @@
  *   placeholder; a 404 is permanent and degrades to a placeholder.
  */
 import { resetCaches } from '../../../src/core/cache'
+import { setHttpClock } from '../../../src/core/http'
+import { virtualClock } from '../../reliability/clock'
 import { useFakeRig } from '../../support/rig'
 import { HubspotFake, type Thread } from './fake'
 import { resetProcess } from './harness'
@@ -142,6 +144,9 @@ it('forged and downgraded webhooks cost 0 Botpress and 0 HubSpot requests, warm 
 })
 
 describe('agent attachments without a URL (signed URL from the Files API)', () => {
+  // A 429 is waited out within the rate-limit budget before the webhook gives up: on a virtual clock, never for real.
+  beforeEach(() => setHttpClock(virtualClock()))
+  afterEach(() => setHttpClock())
   const withFile = (sessionId: string, fileId: string) => {
     const reply = fake.agentMessage(sessionId, alice, { type: 'file', url: 'https://example.com/files/contract.pdf', title: 'contract.pdf' })
     const body = JSON.parse(reply.body)
