@@ -6,7 +6,7 @@ import { botSendsMessageBody, closeRemoteTicketBody, createRemoteConversationBod
 import { connect, disconnect } from './setup'
 import { parseWebhook, verifyWebhook } from './webhook'
 
-export const createAdapter = (config: HttpConfig, deps: Pick<ProviderDeps, 'http' | 'logger'>): ProviderAdapter => {
+export const createHttpAdapter = (config: HttpConfig, deps: Pick<ProviderDeps, 'http' | 'logger'>): ProviderAdapter => {
   const api = createApi(config, deps.http)
   return {
     title: TITLE,

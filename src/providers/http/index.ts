@@ -3,7 +3,7 @@
  * unchanged), with its defects fixed by additive fields only — see README "Generic HTTP protocol" and hub.md.
  */
 import { defineProvider } from '../../core/types'
-import { createAdapter } from './adapter'
+import { createHttpAdapter } from './adapter'
 import { TITLE } from './api'
 import { httpConfigSchema } from './config'
 
@@ -13,5 +13,5 @@ export default defineProvider({
   configSchema: httpConfigSchema,
   available: true,
   secrets: (config) => [config.webhookSecret],
-  create: (config, deps) => createAdapter(config, deps),
+  create: (config, deps) => createHttpAdapter(config, deps),
 })
