@@ -2,7 +2,7 @@
 import { defineProvider } from '../../core/types'
 import { ChatwootAdapter } from './adapter'
 import { TITLE } from './api'
-import { chatwootConfigSchema, type ChatwootConfig } from './config'
+import { chatwootConfigSchema } from './config'
 import { urlToken } from './webhook'
 
 export default defineProvider({
