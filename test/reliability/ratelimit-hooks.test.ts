@@ -2,6 +2,7 @@
  * Each provider's rate-limit hook (src/providers/<name>/ratelimit.ts) on the answers its docs show, edge cases
  * included; the waiting itself is tested in test/core/http.test.ts and, end to end, in rate-limits.test.ts.
  */
+import { chatwootRateLimit } from '../../src/providers/chatwoot/ratelimit'
 import { hubspotRateLimit } from '../../src/providers/hubspot/ratelimit'
 import { httpRateLimit } from '../../src/providers/http/ratelimit'
 import { intercomRateLimit } from '../../src/providers/intercom/ratelimit'
@@ -62,5 +63,23 @@ describe('generic HTTP desk', () => {
   it('nothing to read: undefined (Retry-After is read by the core)', () => {
     expect(httpRateLimit(answer(429, { 'x-ratelimit-reset': '' }))).toBeUndefined()
     expect(httpRateLimit(answer(503, { 'x-ratelimit-reset': '4' }))).toBeUndefined()
+  })
+})
+
+describe('Chatwoot (Rack::Attack: chatwoot config/initializers/rack_attack.rb, rack-attack DEFAULT_THROTTLED_RESPONDER)', () => {
+  it('the default throttled answer (429, text/plain "Retry later", no Retry-After) names Rack::Attack and claims no reset', () => {
+    expect(chatwootRateLimit(answer(429, { 'content-type': 'text/plain' }, 'Retry later\n'))).toEqual({ resetAt: undefined, limit: 'Rack::Attack' })
+  })
+  it('a 429 from something else (a proxy, a custom responder) is a rate limit with no name and no reset', () => {
+    expect(chatwootRateLimit(answer(429, {}, { error: 'Too Many Requests' }))).toEqual({ resetAt: undefined, limit: undefined })
+    expect(chatwootRateLimit(answer(429, {}, `Retry later${'!'.repeat(10_000)}`))).toEqual({ resetAt: undefined, limit: undefined })
+  })
+  it('no reset is inferred from the minute boundary: the windows run on the server\'s clock, and some last an hour', () => {
+    const onBoundary = { ...answer(429, {}, 'Retry later\n'), now: Date.parse('2026-03-02T10:00:50.000Z') }
+    expect(chatwootRateLimit(onBoundary)!.resetAt).toBeUndefined()
+  })
+  it('other statuses are not rate limits (Retry-After on a 429 is read by the core, before this hook)', () => {
+    expect(chatwootRateLimit(answer(503, { 'retry-after': '5' }, 'Retry later\n'))).toBeUndefined()
+    expect(chatwootRateLimit(answer(401, {}, { error: 'Invalid Access Token' }))).toBeUndefined()
   })
 })

@@ -3,10 +3,11 @@
  * (spec `components.securitySchemes.userApiKey`) and lives under /api/v1/accounts/<accountId>/ except the profile.
  * Several answers are wrapped in `payload` on the server though the spec shows them bare: `unwrap` reads both.
  */
-import type { HttpClient, HttpRequest, HttpResponse, RateLimitInfo } from '../../core/http'
+import type { HttpClient, HttpRequest, HttpResponse } from '../../core/http'
 import type { ProviderDeps } from '../../core/types'
 import { isRecord, str } from '../shared'
 import { DEFAULT_BASE_URL, type ChatwootConfig } from './config'
+import { chatwootRateLimit } from './ratelimit'
 
 export const TITLE = 'Chatwoot'
 
@@ -15,24 +16,6 @@ export const baseUrlOf = (config: Pick<ChatwootConfig, 'baseUrl'>): string =>
   (str(config.baseUrl) ?? DEFAULT_BASE_URL).replace(/\/+$/, '')
 
 export const accountIdOf = (config: Pick<ChatwootConfig, 'accountId'>): string => config.accountId.trim()
-
-/**
- * Chatwoot's throttling is Rack::Attack ([CW] config/initializers/rack_attack.rb): a 429 whose windows are aligned on
- * multiples of their period (one minute for the per-IP and contact-search limits). Rack::Attack sends `Retry-After`
- * only when configured to; without it the limit clears at the next minute boundary.
- */
-export const chatwootRateLimit = (
-  answer: { status: number; headers: Record<string, string | string[] | undefined> },
-  now = Date.now()
-): RateLimitInfo | undefined => {
-  if (answer.status !== 429) return undefined
-  const raw = answer.headers['retry-after']
-  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim().slice(0, 64)
-  if (value && /^\d{1,6}$/.test(value)) return { resetAt: now + Number(value) * 1000, limit: 'Rack::Attack' }
-  const date = value ? Date.parse(value) : NaN
-  if (Number.isFinite(date)) return { resetAt: Math.max(now, date), limit: 'Rack::Attack' }
-  return { resetAt: Math.ceil((now + 1) / 60_000) * 60_000, limit: 'Rack::Attack' }
-}
 
 /** Chatwoot's error bodies: `{error}`, `{message}`, `{errors:[…]}` or `{message, attributes}` (validation). */
 export const describeError = (body: unknown): string | undefined => {
@@ -58,7 +41,7 @@ export const createApi = (config: ChatwootConfig, deps: Pick<ProviderDeps, 'http
     baseUrl: `${baseUrlOf(config)}/api/v1`,
     headers: { api_access_token: config.apiAccessToken, accept: 'application/json' },
     describeError,
-    rateLimit: (answer) => chatwootRateLimit(answer),
+    rateLimit: chatwootRateLimit,
   })
   const accountId = accountIdOf(config)
   return {

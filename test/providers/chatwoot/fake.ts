@@ -12,7 +12,7 @@ import { http, HttpResponse } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
 import { urlToken, withToken } from '../../../src/providers/chatwoot/webhook'
-import type { FakeAgent, FakeContact, FakeProvider, FakeSession, ReceivedMessage } from '../../conformance/fake'
+import type { FakeAgent, FakeContact, FakeProvider, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
 import {
   conversationChanged,
   delivery,
@@ -203,6 +203,47 @@ export class ChatwootFake implements FakeProvider {
     user.name = agent.name
     if (agent.pictureUrl) user.avatar_url = agent.pictureUrl
     return user
+  }
+
+  /**
+   * Chatwoot throttled (Rack::Attack, [CW] config/initializers/rack_attack.rb; spec/README.md "Rate limits"): every API
+   * request is answered as rack-attack's DEFAULT_THROTTLED_RESPONDER answers (rack-attack
+   * lib/rack/attack/configuration.rb), since Chatwoot's initializer sets neither a responder nor
+   * `throttled_response_retry_after_header`: `429`, `content-type: text/plain`, body `Retry later\n`, no Retry-After
+   * and no other rate-limit header. Nothing in the answer says when it clears; the window lasts `plan.resetInMs` on the
+   * client's clock. Chatwoot has no daily quota. The limit sits in front of the API, as Rack::Attack is a middleware in
+   * front of Rails: throttled requests are not in `calls`.
+   */
+  rateLimited(plan: RateLimitPlan): RateLimitWindow | undefined {
+    if (plan.daily) return undefined
+    const until = plan.now() + plan.resetInMs
+    let answered = 0
+    let active = true
+    this.server.use(
+      http.all(`${BASE_URL}/*`, () => {
+        if (!active || plan.now() >= until) return undefined
+        answered++
+        return new HttpResponse('Retry later\n', { status: 429, headers: { 'content-type': 'text/plain' } })
+      })
+    )
+    return { answered: () => answered, resetInMs: plan.resetInMs, counted: false, clear: () => void (active = false) }
+  }
+
+  /**
+   * What connect made that disconnect must remove: the account webhooks carrying the integration's URL token. The API
+   * inbox is not counted: disconnect keeps it on purpose (it holds the conversations agents had with users, and the
+   * spec has no inbox deletion: paths under /inboxes offer no DELETE), and connect reuses it (register.test.ts).
+   */
+  registrations() {
+    const token = urlToken(this.section())
+    return [...this.webhooks.values()].filter((w) => new URL(w.url).searchParams.get('bp_token') === token).length
+  }
+
+  /** An agent of the account (GET /api/v1/accounts/{account_id}/agents lists it), by its Chatwoot user id. */
+  knownAgent(): FakeAgent {
+    const agent = { id: 'agent-known', name: 'Kim Known', pictureUrl: 'https://example.com/kim.png' }
+    const user = this.userFor(agent)
+    return { id: String(user.id), name: agent.name, pictureUrl: agent.pictureUrl }
   }
 
   // ─── webhooks Chatwoot would send ─────────────────────────────────────────

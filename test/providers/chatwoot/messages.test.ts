@@ -1,5 +1,4 @@
 /** Sessions and the end user's messages, adapter against the fake: what Chatwoot receives, request by request. */
-import { chatwootRateLimit } from '../../../src/providers/chatwoot/api'
 import { parseEvent } from '../../../src/providers/chatwoot/webhook'
 import type { MediaFetcher } from '../../../src/core/media'
 import { ACCOUNT_ID, ChatwootFake } from './fake'
@@ -156,12 +155,5 @@ describe('details', () => {
     const createdAt = new Date('2026-01-02T03:04:05.678Z')
     const req = delivery(WEBHOOK_URL, messageCreated({ id: 1, content: 'x', messageType: 'outgoing', private: false, sender: userWebhook({ id: 9, name: 'A', email: 'a@x' }), createdAt }, state), undefined)
     expect(parseEvent(req, { accountId: String(ACCOUNT_ID) }).events[0]).toMatchObject({ at: createdAt.getTime(), session: { id: '5' } })
-  })
-
-  it('a 429 of Rack::Attack: Retry-After when given, else the next minute boundary', () => {
-    const now = Date.parse('2026-01-01T00:00:10Z')
-    expect(chatwootRateLimit({ status: 429, headers: { 'retry-after': '7' } }, now)).toEqual({ resetAt: now + 7000, limit: 'Rack::Attack' })
-    expect(chatwootRateLimit({ status: 429, headers: {} }, now)).toEqual({ resetAt: Date.parse('2026-01-01T00:01:00Z'), limit: 'Rack::Attack' })
-    expect(chatwootRateLimit({ status: 503, headers: {} }, now)).toBeUndefined()
   })
 })
