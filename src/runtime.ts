@@ -54,7 +54,8 @@ const providerStore = (client: BotClient, integrationId: string) => (provider: s
  * verified before anything reads a state.
  */
 export const activate = ({ ctx, client, logger }: HandlerProps, options: { webhook?: boolean } = {}) => {
-  const inner: Client = client._inner
+  // The SDK's wrapper keeps the raw Botpress client in `_inner`; a stand-in client (bench, tests) may be that client itself.
+  const inner: Client = client._inner ?? (client as unknown as Client)
   const careful = carefulClient(inner)
   const bp: BotClient = options.webhook ? careful : inner
   const active = resolveProvider(providers, {

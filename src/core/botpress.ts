@@ -62,6 +62,8 @@ const keepRetryAfter = (error: RetryError) => {
 /** A client like the SDK's (same URL, credentials and headers) that never repeats a POST nor a 429. */
 export const carefulClient = (sdkClient: Client, options: { retryDelayMs?: number } = {}): Client => {
   const delay = options.retryDelayMs ?? 200
+  // A client that does not expose its configuration (an in-memory stand-in) has no retries to tame: used as it is.
+  if (!sdkClient.config) return sdkClient
   const { apiUrl, headers, timeout } = sdkClient.config
   return new Client({
     apiUrl,
