@@ -1,6 +1,6 @@
 /**
  * What the playground server and its page exchange: the snapshot sent first on every event stream, then deltas.
- * Types only, shared by dev/playground/server.ts (node) and dev/playground/web/app.ts (browser).
+ * Types only, shared by dev/playground/session.ts and views.ts (node) and dev/playground/web/app.ts (browser).
  */
 
 /** `local`: provider http with the local agent desk in the agent pane. `provider`: a real provider answers. */
