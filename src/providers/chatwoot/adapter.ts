@@ -28,7 +28,7 @@ import type { ChatwootConfig } from './config'
 import { createContacts } from './contacts'
 import { botNotice, isTeamId, openingNote, piecesOf, PRIORITY, type Piece } from './render'
 import { createSetup } from './setup'
-import { parseEvent, TIMESTAMP_HEADER, timeOf, verifyRequest } from './webhook'
+import { parseWebhook, TIMESTAMP_HEADER, timeOf, verifyWebhook } from './webhook'
 
 /** Chatwoot's attachment size limit is an instance setting: we download and upload at most this. */
 export const MAX_UPLOAD_BYTES = DEFAULT_MEDIA_MAX_BYTES
@@ -195,12 +195,12 @@ export const createChatwootAdapter = (config: ChatwootConfig, deps: ProviderDeps
 
     // ─── webhooks ─────────────────────────────────────────────────────────────
 
-    verifyWebhook: (req: WebhookRequest) => verifyRequest(req, { token: setup.urlToken, secret: async () => (await setup.read()).webhookSecret }),
+    verifyWebhook: (req: WebhookRequest) => verifyWebhook(req, { token: setup.urlToken, secret: async () => (await setup.read()).webhookSecret }),
 
     parseWebhook(req: WebhookRequest) {
       const inboxId = config.inboxId?.trim() || setup.peek()?.inboxId
       const timestamp = timeOf(header(req.headers, TIMESTAMP_HEADER)?.trim())
-      return parseEvent(req, { accountId: api.accountId, ...(inboxId ? { inboxId } : {}), ...(timestamp ? { timestamp } : {}) })
+      return parseWebhook(req, { accountId: api.accountId, ...(inboxId ? { inboxId } : {}), ...(timestamp ? { timestamp } : {}) })
     },
 
     /** An agent named by id only (an assignment without `meta.assignee`): name and avatar from the account's agents. */
