@@ -23,12 +23,12 @@ import type {
   WebhookRequest,
 } from '../../core/types'
 import { asId, contentTypeFor, isRecord, isWebUrl, str, uploadName } from '../shared'
-import { createApi, TITLE, unwrap, type ChatwootApi } from './api'
+import { createApi, TITLE, unwrap } from './api'
 import type { ChatwootConfig } from './config'
-import { Contacts } from './contacts'
+import { createContacts } from './contacts'
 import { botNotice, isTeamId, openingNote, piecesOf, PRIORITY, type Piece } from './render'
-import { Setup } from './setup'
-import { parseEvent, TIMESTAMP_HEADER, timeOf, verifyRequest } from './webhook'
+import { createSetup } from './setup'
+import { parseWebhook, TIMESTAMP_HEADER, timeOf, verifyWebhook } from './webhook'
 
 /** Chatwoot's attachment size limit is an instance setting: we download and upload at most this. */
 export const MAX_UPLOAD_BYTES = DEFAULT_MEDIA_MAX_BYTES
@@ -41,141 +41,64 @@ const digits = (id: string) => (/^\d{1,18}$/.test(id) ? Number(id) : undefined)
 const teams = createCache<Array<{ id: string; name: string }>>({ name: 'chatwoot teams', max: 200, ttlMs: 5 * 60_000 })
 const agents = createCache<Agent>({ name: 'chatwoot agents', max: 2000, ttlMs: 10 * 60_000 })
 
-export class ChatwootAdapter implements ProviderAdapter {
-  readonly title = TITLE
-  readonly acceptsBloc = false
-  private readonly api: ChatwootApi
-  private readonly setup: Setup
-  private readonly contacts: Contacts
+export const createChatwootAdapter = (config: ChatwootConfig, deps: ProviderDeps): ProviderAdapter => {
+  const api = createApi(config, deps)
+  const setup = createSetup(config, deps, api)
+  const contacts = createContacts(api, () => setup.inboxId())
+  const log = deps.logger
 
-  constructor(
-    private readonly config: ChatwootConfig,
-    private readonly deps: ProviderDeps
-  ) {
-    this.api = createApi(config, deps)
-    this.setup = new Setup(config, this.api, deps)
-    this.contacts = new Contacts(this.api, () => this.setup.inboxId())
-  }
-
-  connect({ webhookUrl }: { webhookUrl: string }) {
-    return this.setup.connect(webhookUrl)
-  }
-
-  disconnect({ webhookUrl }: { webhookUrl: string }) {
-    return this.setup.disconnect(webhookUrl)
-  }
-
-  createContact(input: CreateContactInput): Promise<CreateContactResult> {
-    return this.contacts.create(input)
-  }
-
-  // ─── sessions ───────────────────────────────────────────────────────────────
-
-  async openSession(input: OpenSessionInput): Promise<OpenSessionResult> {
-    const inboxId = await this.setup.inboxId()
-    const data = await input.contact.data()
-    const contactId = digits(input.contact.id)
-    const res = await this.api.call<unknown>({
-      method: 'POST',
-      path: 'conversations',
-      json: {
-        source_id: str(data.sourceId) ?? `botpress-${randomUUID()}`,
-        inbox_id: Number(inboxId),
-        ...(contactId !== undefined ? { contact_id: contactId } : {}),
-        status: 'open',
-        additional_attributes: { botpress_conversation_id: input.botpressConversationId },
-      },
-      operation: 'create conversation',
-    })
-    // The `id` of a conversation in REST answers is its display id, the one routes take ([CW] _conversation.json.jbuilder).
-    const body = unwrap(res.body)
-    const id = isRecord(body) ? asId(body.id) : undefined
-    if (!id) throw new ProviderError(`${TITLE} created the conversation but answered without its id`, { provider: TITLE, operation: 'create conversation' })
+  /** Extras that must not cost the user the hand-off: a failure is logged, the session stays open. */
+  const bestEffort = async (what: string, run: () => Promise<unknown>): Promise<boolean> => {
     try {
-      const teamApplied = await this.route(id, input.extras.routing)
-      const priority = input.extras.priority && Object.prototype.hasOwnProperty.call(PRIORITY, input.extras.priority) ? PRIORITY[input.extras.priority] : undefined
-      if (priority) {
-        await this.bestEffort(`set the priority to ${priority}`, () =>
-          this.api.call({ method: 'POST', path: `conversations/${enc(id)}/toggle_priority`, json: { priority }, idempotent: true, responseType: 'text', operation: 'set priority' })
-        )
-      }
-      for (const note of openingNote(input, teamApplied)) await this.post(id, { content: note, message_type: 'outgoing', private: true })
+      await run()
+      return true
     } catch (error) {
-      // startHitl fails: do not leave a half-opened conversation waiting in the inbox.
-      await this.bestEffort(`resolve the half-opened conversation ${id}`, () => this.resolve(id))
-      throw error
+      log.warn(`Chatwoot: could not ${what}: ${errorMessage(error)}`)
+      return false
     }
-    return { id, data: { inboxId } }
+  }
+
+  const listTeams = async () => {
+    const cached = teams.get(api.accountId)
+    if (cached) return cached
+    const res = await api.call({ path: 'teams', operation: 'list teams' })
+    const list = (Array.isArray(unwrap(res.body)) ? (unwrap(res.body) as unknown[]) : []).filter(isRecord)
+    return teams.set(
+      api.accountId,
+      list.flatMap((t) => (asId(t.id) && str(t.name) ? [{ id: asId(t.id)!, name: str(t.name)! }] : []))
+    )
   }
 
   /** `hitlSession.routing` naming a team (its id or its name) → the conversation is assigned to that team. */
-  private async route(conversationId: string, routing: string | undefined): Promise<boolean> {
+  const route = async (conversationId: string, routing: string | undefined): Promise<boolean> => {
     const wanted = routing?.trim().slice(0, 200)
     if (!wanted) return false
     let teamId: string | undefined = isTeamId(wanted) ? wanted : undefined
     if (!teamId) {
-      const known = await this.teams().catch((error) => {
-        this.deps.logger.warn(`Chatwoot: could not list the teams: ${errorMessage(error)}`)
+      const known = await listTeams().catch((error) => {
+        log.warn(`Chatwoot: could not list the teams: ${errorMessage(error)}`)
         return []
       })
       teamId = known.find((t) => t.name.toLowerCase() === wanted.toLowerCase())?.id
       if (!teamId) return false
     }
     const id = teamId
-    return this.bestEffort(`assign the conversation to team ${id}`, () =>
-      this.api.call({ method: 'POST', path: `conversations/${enc(conversationId)}/assignments`, json: { team_id: Number(id) }, idempotent: true, operation: 'assign team' })
+    return bestEffort(`assign the conversation to team ${id}`, () =>
+      api.call({ method: 'POST', path: `conversations/${enc(conversationId)}/assignments`, json: { team_id: Number(id) }, idempotent: true, operation: 'assign team' })
     )
   }
 
-  private async teams() {
-    const cached = teams.get(this.api.accountId)
-    if (cached) return cached
-    const res = await this.api.call({ path: 'teams', operation: 'list teams' })
-    const list = (Array.isArray(unwrap(res.body)) ? (unwrap(res.body) as unknown[]) : []).filter(isRecord)
-    return teams.set(
-      this.api.accountId,
-      list.flatMap((t) => (asId(t.id) && str(t.name) ? [{ id: asId(t.id)!, name: str(t.name)! }] : []))
-    )
-  }
-
-  /** Extras that must not cost the user the hand-off: a failure is logged, the session stays open. */
-  private async bestEffort(what: string, run: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await run()
-      return true
-    } catch (error) {
-      this.deps.logger.warn(`Chatwoot: could not ${what}: ${errorMessage(error)}`)
-      return false
-    }
-  }
-
-  private async post(conversationId: string, json: Record<string, unknown>): Promise<string | undefined> {
-    const res = await this.api.call({ method: 'POST', path: `conversations/${enc(conversationId)}/messages`, json, operation: 'create message' })
+  const post = async (conversationId: string, json: Record<string, unknown>): Promise<string | undefined> => {
+    const res = await api.call({ method: 'POST', path: `conversations/${enc(conversationId)}/messages`, json, operation: 'create message' })
     return isRecord(res.body) ? asId(res.body.id) : undefined
   }
 
-  async sendMessage({ session, author, message }: SendMessageInput): Promise<SendMessageResult> {
-    let last: string | undefined
-    for (const piece of piecesOf(message)) {
-      if (author.kind === 'bot') {
-        // The bot's notices are for the agent: private notes, never sent to the contact, never echoed back.
-        const text = botNotice(author.name, piece.kind === 'text' ? piece.text : piece.fallback)
-        last = (await this.post(session.id, { content: text, message_type: 'outgoing', private: true })) ?? last
-      } else if (piece.kind === 'text') {
-        last = (await this.post(session.id, { content: piece.text, message_type: 'incoming', private: false })) ?? last
-      } else {
-        last = (await this.upload(session.id, piece)) ?? last
-      }
-    }
-    return { id: last }
-  }
-
   /** A file as the contact's message: downloaded with the safe media fetcher and sent as `attachments[]`; else a titled link. */
-  private async upload(conversationId: string, piece: Extract<Piece, { kind: 'media' }>): Promise<string | undefined> {
-    const link = () => this.post(conversationId, { content: piece.fallback, message_type: 'incoming', private: false })
-    const fetched = await this.deps.media(piece.url, { maxBytes: MAX_UPLOAD_BYTES })
+  const upload = async (conversationId: string, piece: Extract<Piece, { kind: 'media' }>): Promise<string | undefined> => {
+    const link = () => post(conversationId, { content: piece.fallback, message_type: 'incoming', private: false })
+    const fetched = await deps.media(piece.url, { maxBytes: MAX_UPLOAD_BYTES })
     if (!fetched.ok) {
-      this.deps.logger.warn(`Chatwoot: ${piece.media} ${describeUrl(piece.url)} not uploaded (${fetched.reason}); sent as a link`)
+      log.warn(`Chatwoot: ${piece.media} ${describeUrl(piece.url)} not uploaded (${fetched.reason}); sent as a link`)
       return link()
     }
     const name = uploadName(piece.url, piece.title ?? fetched.fileName, fetched.contentType, piece.media)
@@ -185,17 +108,17 @@ export class ChatwootAdapter implements ProviderAdapter {
     form.append('private', 'false')
     form.append('attachments[]', new Blob([new Uint8Array(fetched.body)], { type: contentTypeFor(name, fetched.contentType) }), name)
     try {
-      const res = await this.api.call({ method: 'POST', path: `conversations/${enc(conversationId)}/messages`, body: form, operation: 'create message with attachment' })
+      const res = await api.call({ method: 'POST', path: `conversations/${enc(conversationId)}/messages`, body: form, operation: 'create message with attachment' })
       return isRecord(res.body) ? asId(res.body.id) : undefined
     } catch (error) {
       if (!(error instanceof ProviderError && UPLOAD_REFUSED.includes(error.details.status ?? 0))) throw error
-      this.deps.logger.warn(`Chatwoot refused the ${piece.media} upload (${error.message}); sent as a link`)
+      log.warn(`Chatwoot refused the ${piece.media} upload (${error.message}); sent as a link`)
       return link()
     }
   }
 
-  private resolve(conversationId: string) {
-    return this.api.call({
+  const resolve = (conversationId: string) =>
+    api.call({
       method: 'POST',
       path: `conversations/${enc(conversationId)}/toggle_status`,
       json: { status: 'resolved' },
@@ -203,45 +126,102 @@ export class ChatwootAdapter implements ProviderAdapter {
       okStatuses: [404],
       operation: 'resolve conversation',
     })
-  }
 
-  async closeSession(session: SessionRef): Promise<void> {
-    await this.resolve(session.id)
-  }
+  return {
+    title: TITLE,
+    acceptsBloc: false,
+    connect: ({ webhookUrl }: { webhookUrl: string }) => setup.connect(webhookUrl),
+    disconnect: ({ webhookUrl }: { webhookUrl: string }) => setup.disconnect(webhookUrl),
+    createContact: (input: CreateContactInput): Promise<CreateContactResult> => contacts.createContact(input),
 
-  // ─── webhooks ───────────────────────────────────────────────────────────────
+    // ─── sessions ─────────────────────────────────────────────────────────────
 
-  verifyWebhook(req: WebhookRequest) {
-    return verifyRequest(req, { token: this.setup.urlToken, secret: async () => (await this.setup.read()).webhookSecret })
-  }
+    async openSession(input: OpenSessionInput): Promise<OpenSessionResult> {
+      const inboxId = await setup.inboxId()
+      const data = await input.contact.data()
+      const contactId = digits(input.contact.id)
+      const res = await api.call<unknown>({
+        method: 'POST',
+        path: 'conversations',
+        json: {
+          source_id: str(data.sourceId) ?? `botpress-${randomUUID()}`,
+          inbox_id: Number(inboxId),
+          ...(contactId !== undefined ? { contact_id: contactId } : {}),
+          status: 'open',
+          additional_attributes: { botpress_conversation_id: input.botpressConversationId },
+        },
+        operation: 'create conversation',
+      })
+      // The `id` of a conversation in REST answers is its display id, the one routes take ([CW] _conversation.json.jbuilder).
+      const body = unwrap(res.body)
+      const id = isRecord(body) ? asId(body.id) : undefined
+      if (!id) throw new ProviderError(`${TITLE} created the conversation but answered without its id`, { provider: TITLE, operation: 'create conversation' })
+      try {
+        const teamApplied = await route(id, input.extras.routing)
+        const priority = input.extras.priority && Object.prototype.hasOwnProperty.call(PRIORITY, input.extras.priority) ? PRIORITY[input.extras.priority] : undefined
+        if (priority) {
+          await bestEffort(`set the priority to ${priority}`, () =>
+            api.call({ method: 'POST', path: `conversations/${enc(id)}/toggle_priority`, json: { priority }, idempotent: true, responseType: 'text', operation: 'set priority' })
+          )
+        }
+        for (const note of openingNote(input, teamApplied)) await post(id, { content: note, message_type: 'outgoing', private: true })
+      } catch (error) {
+        // startHitl fails: do not leave a half-opened conversation waiting in the inbox.
+        await bestEffort(`resolve the half-opened conversation ${id}`, () => resolve(id))
+        throw error
+      }
+      return { id, data: { inboxId } }
+    },
 
-  parseWebhook(req: WebhookRequest) {
-    const inboxId = this.config.inboxId?.trim() || this.setup.peek()?.inboxId
-    return parseEvent(req, {
-      accountId: this.api.accountId,
-      ...(inboxId ? { inboxId } : {}),
-      ...(timeOf(header(req.headers, TIMESTAMP_HEADER)?.trim()) ? { timestamp: timeOf(header(req.headers, TIMESTAMP_HEADER)?.trim()) } : {}),
-    })
-  }
+    async sendMessage({ session, author, message }: SendMessageInput): Promise<SendMessageResult> {
+      let last: string | undefined
+      for (const piece of piecesOf(message)) {
+        if (author.kind === 'bot') {
+          // The bot's notices are for the agent: private notes, never sent to the contact, never echoed back.
+          const text = botNotice(author.name, piece.kind === 'text' ? piece.text : piece.fallback)
+          last = (await post(session.id, { content: text, message_type: 'outgoing', private: true })) ?? last
+        } else if (piece.kind === 'text') {
+          last = (await post(session.id, { content: piece.text, message_type: 'incoming', private: false })) ?? last
+        } else {
+          last = (await upload(session.id, piece)) ?? last
+        }
+      }
+      return { id: last }
+    },
 
-  /** An agent named by id only (an assignment without `meta.assignee`): name and avatar from the account's agents. */
-  async describeAgent(agentId: string): Promise<Agent> {
-    const key = `${this.api.accountId}:${agentId}`
-    const cached = agents.get(key)
-    if (cached) return cached
-    if (!/^\d{1,18}$/.test(agentId)) return { id: agentId }
-    const res = await this.api.call({ path: 'agents', operation: 'list agents' })
-    const list = (Array.isArray(unwrap(res.body)) ? (unwrap(res.body) as unknown[]) : []).filter(isRecord)
-    let found: Agent = { id: agentId }
-    for (const a of list) {
-      const id = asId(a.id)
-      if (!id) continue
-      const name = str(a.available_name) ?? str(a.name)
-      const picture = [a.thumbnail, a.avatar_url].find((u) => isWebUrl(u, 2000))
-      const agent: Agent = { id, ...(name ? { name: name.slice(0, 200) } : {}), ...(typeof picture === 'string' ? { pictureUrl: picture } : {}) }
-      agents.set(`${this.api.accountId}:${id}`, agent)
-      if (id === agentId) found = agent
-    }
-    return found
+    async closeSession(session: SessionRef): Promise<void> {
+      await resolve(session.id)
+    },
+
+    // ─── webhooks ─────────────────────────────────────────────────────────────
+
+    verifyWebhook: (req: WebhookRequest) => verifyWebhook(req, { token: setup.urlToken, secret: async () => (await setup.read()).webhookSecret }),
+
+    parseWebhook(req: WebhookRequest) {
+      const inboxId = config.inboxId?.trim() || setup.peek()?.inboxId
+      const timestamp = timeOf(header(req.headers, TIMESTAMP_HEADER)?.trim())
+      return parseWebhook(req, { accountId: api.accountId, ...(inboxId ? { inboxId } : {}), ...(timestamp ? { timestamp } : {}) })
+    },
+
+    /** An agent named by id only (an assignment without `meta.assignee`): name and avatar from the account's agents. */
+    async describeAgent(agentId: string): Promise<Agent> {
+      const key = `${api.accountId}:${agentId}`
+      const cached = agents.get(key)
+      if (cached) return cached
+      if (!/^\d{1,18}$/.test(agentId)) return { id: agentId }
+      const res = await api.call({ path: 'agents', operation: 'list agents' })
+      const list = (Array.isArray(unwrap(res.body)) ? (unwrap(res.body) as unknown[]) : []).filter(isRecord)
+      let found: Agent = { id: agentId }
+      for (const a of list) {
+        const id = asId(a.id)
+        if (!id) continue
+        const name = str(a.available_name) ?? str(a.name)
+        const picture = [a.thumbnail, a.avatar_url].find((u) => isWebUrl(u, 2000))
+        const agent: Agent = { id, ...(name ? { name: name.slice(0, 200) } : {}), ...(typeof picture === 'string' ? { pictureUrl: picture } : {}) }
+        agents.set(`${api.accountId}:${id}`, agent)
+        if (id === agentId) found = agent
+      }
+      return found
+    },
   }
 }

@@ -38,53 +38,52 @@ const contactIdOf = (body: unknown): string | undefined => {
   return asId(isRecord(payload.contact) ? payload.contact.id : payload.id)
 }
 
-export class Contacts {
-  constructor(
-    private readonly api: ChatwootApi,
-    private readonly inboxId: () => Promise<string>
-  ) {}
-
+export const createContacts = (api: ChatwootApi, inboxId: () => Promise<string>) => {
   /** Exact match on a field among the search results (the search matches parts of name, e-mail, phone, identifier). */
-  private async search(field: 'email' | 'identifier', value: string, inboxId: string): Promise<Found | undefined> {
-    const res = await this.api.call({ path: 'contacts/search', searchParams: { q: value }, operation: 'search contacts' })
+  const search = async (field: 'email' | 'identifier', value: string, inbox: string): Promise<Found | undefined> => {
+    const res = await api.call({ path: 'contacts/search', searchParams: { q: value }, operation: 'search contacts' })
     const list = (Array.isArray(unwrap(res.body)) ? (unwrap(res.body) as unknown[]) : []).filter(isRecord)
     const match = list.find((c) => {
       const actual = str(c[field])
       return !!actual && (field === 'email' ? actual.toLowerCase() === value : actual === value) && asId(c.id)
     })
-    return match ? { id: asId(match.id)!, sourceId: sourceIdIn(match, inboxId) } : undefined
+    return match ? { id: asId(match.id)!, sourceId: sourceIdIn(match, inbox) } : undefined
   }
 
-  async create(input: CreateContactInput): Promise<CreateContactResult> {
-    const inboxId = await this.inboxId()
-    const email = input.email?.trim().toLowerCase() || undefined
-    const identifier = input.botpressUserId?.trim() || undefined
-    const found = email ? await this.search('email', email, inboxId) : identifier ? await this.search('identifier', identifier, inboxId) : undefined
-    const contact = found ?? (await this.createNew(input, inboxId, email, identifier))
-    // A session id of our own for a found contact not linked to the inbox yet: the first conversation links it.
-    return { id: contact.id, data: { sourceId: contact.sourceId ?? `botpress-${randomUUID()}` } }
-  }
-
-  private async createNew(input: CreateContactInput, inboxId: string, email?: string, identifier?: string): Promise<Found> {
+  const createNew = async (input: CreateContactInput, inbox: string, email?: string, identifier?: string): Promise<Found> => {
     const phone = input.phone && E164.test(input.phone) ? input.phone : undefined
     const body = {
-      inbox_id: Number(inboxId),
+      inbox_id: Number(inbox),
       name: input.name.slice(0, MAX_NAME),
       ...(email ? { email } : {}),
       ...(phone ? { phone_number: phone } : {}),
       ...(identifier ? { identifier } : {}),
       ...(isWebUrl(input.pictureUrl, 2000) ? { avatar_url: input.pictureUrl } : {}),
     }
-    const res = await this.api.call({ method: 'POST', path: 'contacts', json: body, okStatuses: [422], operation: 'create contact' })
+    const res = await api.call({ method: 'POST', path: 'contacts', json: body, okStatuses: [422], operation: 'create contact' })
     if (res.status === 422) {
       // Taken e-mail or identifier: created meanwhile (another instance, another channel). Reuse it.
-      const again = email ? await this.search('email', email, inboxId) : identifier ? await this.search('identifier', identifier, inboxId) : undefined
+      const again = email ? await search('email', email, inbox) : identifier ? await search('identifier', identifier, inbox) : undefined
       if (again) return again
       const why = describeError(res.body)
       throw new ProviderError(`${TITLE} refused to create the contact (422)${why ? `: ${why}` : ''}`, { provider: TITLE, status: 422, operation: 'create contact' })
     }
     const id = contactIdOf(res.body)
     if (!id) throw new ProviderError(`${TITLE} created a contact but answered without its id`, { provider: TITLE, operation: 'create contact' })
-    return { id, sourceId: sourceIdIn(res.body, inboxId) }
+    return { id, sourceId: sourceIdIn(res.body, inbox) }
+  }
+
+  return {
+    async createContact(input: CreateContactInput): Promise<CreateContactResult> {
+      const inbox = await inboxId()
+      const email = input.email?.trim().toLowerCase() || undefined
+      const identifier = input.botpressUserId?.trim() || undefined
+      const found = email ? await search('email', email, inbox) : identifier ? await search('identifier', identifier, inbox) : undefined
+      const contact = found ?? (await createNew(input, inbox, email, identifier))
+      // A session id of our own for a found contact not linked to the inbox yet: the first conversation links it.
+      return { id: contact.id, data: { sourceId: contact.sourceId ?? `botpress-${randomUUID()}` } }
+    },
   }
 }
+
+export type ChatwootContacts = ReturnType<typeof createContacts>

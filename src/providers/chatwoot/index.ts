@@ -1,6 +1,6 @@
 /** Chatwoot (cloud or self-hosted) as a HITL provider: see hub.md "Chatwoot" for the setup and ./adapter.ts for the mapping. */
 import { defineProvider } from '../../core/types'
-import { ChatwootAdapter } from './adapter'
+import { createChatwootAdapter } from './adapter'
 import { TITLE } from './api'
 import { chatwootConfigSchema } from './config'
 import { urlToken } from './webhook'
@@ -12,5 +12,5 @@ export default defineProvider({
   available: true,
   // The URL token is derived from the access token: redacted like it wherever it could appear (the webhook URL).
   secrets: (config) => [config.apiAccessToken, config.apiAccessToken ? urlToken(config) : undefined],
-  create: (config, deps) => new ChatwootAdapter(config, deps),
+  create: (config, deps) => createChatwootAdapter(config, deps),
 })

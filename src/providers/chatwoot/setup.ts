@@ -49,94 +49,46 @@ const listOf = (raw: unknown, key: string): unknown[] => {
   return Array.isArray(inner) ? inner : []
 }
 
-export class Setup {
-  private readonly token: string
-  private readonly key: string
-
-  constructor(
-    private readonly config: ChatwootConfig,
-    private readonly api: ChatwootApi,
-    private readonly deps: Pick<ProviderDeps, 'store' | 'secrets' | 'logger' | 'ctx'>
-  ) {
-    this.token = urlToken(config)
-    this.key = `${deps.ctx.integrationId}|${baseUrlOf(config)}|${api.accountId}|${this.token}`
-  }
-
-  get urlToken() {
-    return this.token
-  }
-
-  /** What this instance already knows, without any request. */
-  peek(): SetupData | undefined {
-    return setups.get(this.key)
-  }
+export const createSetup = (config: ChatwootConfig, deps: Pick<ProviderDeps, 'store' | 'secrets' | 'logger' | 'ctx'>, api: ChatwootApi) => {
+  const token = urlToken(config)
+  const key = `${deps.ctx.integrationId}|${baseUrlOf(config)}|${api.accountId}|${token}`
 
   /** What register left, from memory or the store (one Botpress read on a cold instance). */
-  async read(): Promise<SetupData> {
-    const cached = setups.get(this.key)
+  const read = async (): Promise<SetupData> => {
+    const cached = setups.get(key)
     if (cached) return cached
-    const data = pick(await this.deps.store.get())
-    this.deps.secrets.add(data.webhookSecret)
-    return setups.set(this.key, data)
+    const data = pick(await deps.store.get())
+    deps.secrets.add(data.webhookSecret)
+    return setups.set(key, data)
   }
 
-  private async save(data: SetupData) {
-    const stored = await this.deps.store.get()
+  const save = async (data: SetupData) => {
+    const stored = await deps.store.get()
     const next: Record<string, unknown> = { ...stored, ...data }
-    for (const key of Object.keys(next)) if (next[key] === undefined) delete next[key]
-    await this.deps.store.set(next)
-    this.deps.secrets.add(data.webhookSecret)
-    setups.set(this.key, pick(next))
+    for (const field of Object.keys(next)) if (next[field] === undefined) delete next[field]
+    await deps.store.set(next)
+    deps.secrets.add(data.webhookSecret)
+    setups.set(key, pick(next))
   }
 
-  /** The inbox sessions open in: configured, registered, or (never registered, e.g. a lost store) found or created now. */
-  async inboxId(): Promise<string> {
-    const configured = this.config.inboxId?.trim()
-    if (configured) return configured
-    const known = (await this.read()).inboxId
-    if (known) return known
-    const data = await lazySetup(this.key, async () => {
-      const inbox = await this.resolveInbox({})
-      const ours = (await this.webhooks()).filter((w) => carriesToken(w.url, this.token)).pop()
-      const data: SetupData = { ...inbox, ...(ours ? { webhookId: ours.id, webhookSecret: ours.secret } : {}) }
-      await this.save(data)
-      return data
-    })
-    return data.inboxId!
-  }
-
-  // ─── register ───────────────────────────────────────────────────────────────
-
-  async connect(webhookUrl: string): Promise<void> {
-    await this.checkToken()
-    const previous = await this.read()
-    const inbox = await this.resolveInbox(previous)
-    const webhook = await this.ensureWebhook(webhookUrl, previous.webhookId)
-    await this.save({ ...inbox, webhookId: webhook.id, webhookSecret: webhook.secret })
-    this.deps.logger.info(
-      `Chatwoot: inbox ${inbox.inboxId} and account webhook ${webhook.id} ready; ` +
-        (webhook.secret ? 'deliveries are signed (X-Chatwoot-Signature) and carry the URL token' : 'this Chatwoot does not sign webhooks: the URL token proves them')
-    )
-  }
-
-  private async checkToken() {
+  const checkToken = async () => {
     let profile: unknown
     try {
-      profile = (await this.api.call({ root: true, path: 'profile', operation: 'GET /profile' })).body
+      profile = (await api.call({ root: true, path: 'profile', operation: 'GET /profile' })).body
     } catch (error) {
       if (error instanceof ProviderError && error.details.status === 401) {
         throw new ConfigurationError(
-          `Chatwoot refused the access token (chatwoot.apiAccessToken) at ${baseUrlOf(this.config)}: ${error.message}. Copy it again from Profile settings → Access Token, and check chatwoot.baseUrl.`
+          `Chatwoot refused the access token (chatwoot.apiAccessToken) at ${baseUrlOf(config)}: ${error.message}. Copy it again from Profile settings → Access Token, and check chatwoot.baseUrl.`
         )
       }
       throw error
     }
     const accounts = isRecord(profile) && Array.isArray(profile.accounts) ? profile.accounts.filter(isRecord) : undefined
     if (!accounts) return
-    const account = accounts.find((a) => asId(a.id) === this.api.accountId)
+    const account = accounts.find((a) => asId(a.id) === api.accountId)
     if (!account) {
       throw new ConfigurationError(
-        `The access token's user is not a member of Chatwoot account ${this.api.accountId} (chatwoot.accountId): use the number in your dashboard address (…/app/accounts/<id>/…)`
+        `The access token's user is not a member of Chatwoot account ${api.accountId} (chatwoot.accountId): use the number in your dashboard address (…/app/accounts/<id>/…)`
       )
     }
     if (str(account.role) && account.role !== 'administrator') {
@@ -146,16 +98,16 @@ export class Setup {
     }
   }
 
-  private async getInbox(id: string): Promise<Record<string, unknown> | undefined> {
-    const res = await this.api.call({ path: `inboxes/${encodeURIComponent(id)}/`, okStatuses: [404], operation: 'GET inbox' })
+  const getInbox = async (id: string): Promise<Record<string, unknown> | undefined> => {
+    const res = await api.call({ path: `inboxes/${encodeURIComponent(id)}/`, okStatuses: [404], operation: 'GET inbox' })
     return res.status === 404 || !isRecord(res.body) ? undefined : res.body
   }
 
-  private async resolveInbox(previous: SetupData): Promise<{ inboxId: string; inboxCreated: boolean }> {
-    const configured = this.config.inboxId?.trim()
+  const resolveInbox = async (previous: SetupData): Promise<{ inboxId: string; inboxCreated: boolean }> => {
+    const configured = config.inboxId?.trim()
     if (configured) {
-      const inbox = await this.getInbox(configured)
-      if (!inbox) throw new ConfigurationError(`Chatwoot has no inbox ${configured} in account ${this.api.accountId} (chatwoot.inboxId)`)
+      const inbox = await getInbox(configured)
+      if (!inbox) throw new ConfigurationError(`Chatwoot has no inbox ${configured} in account ${api.accountId} (chatwoot.inboxId)`)
       if (str(inbox.channel_type) && inbox.channel_type !== 'Channel::Api') {
         throw new ConfigurationError(
           `Chatwoot inbox ${configured} (chatwoot.inboxId) is a ${String(inbox.channel_type).slice(0, 40)} inbox: choose an API inbox, or leave the field empty to let the integration create one`
@@ -163,13 +115,13 @@ export class Setup {
       }
       return { inboxId: configured, inboxCreated: false }
     }
-    if (previous.inboxId && (await this.getInbox(previous.inboxId))) return { inboxId: previous.inboxId, inboxCreated: previous.inboxCreated === true }
-    const list = await this.api.call({ path: 'inboxes', operation: 'list inboxes' })
+    if (previous.inboxId && (await getInbox(previous.inboxId))) return { inboxId: previous.inboxId, inboxCreated: previous.inboxCreated === true }
+    const list = await api.call({ path: 'inboxes', operation: 'list inboxes' })
     const existing = listOf(list.body, 'inboxes')
       .filter(isRecord)
       .find((i) => i.name === INBOX_NAME && i.channel_type === 'Channel::Api' && asId(i.id))
     if (existing) return { inboxId: asId(existing.id)!, inboxCreated: false }
-    const created = await this.api.call({
+    const created = await api.call({
       method: 'POST',
       path: 'inboxes/',
       json: { name: INBOX_NAME, channel: { type: 'api' } },
@@ -177,30 +129,34 @@ export class Setup {
     })
     const id = isRecord(created.body) ? asId(created.body.id) : undefined
     if (!id) throw new ProviderError(`${TITLE} created the inbox but answered without its id`, { provider: TITLE, operation: 'create inbox' })
-    this.deps.logger.info(`Chatwoot: created the API inbox "${INBOX_NAME}" (${id})`)
+    deps.logger.info(`Chatwoot: created the API inbox "${INBOX_NAME}" (${id})`)
     return { inboxId: id, inboxCreated: true }
   }
 
-  private async webhooks(): Promise<Webhook[]> {
-    const res = await this.api.call({ path: 'webhooks', operation: 'list webhooks' })
+  const webhooks = async (): Promise<Webhook[]> => {
+    const res = await api.call({ path: 'webhooks', operation: 'list webhooks' })
     return listOf(res.body, 'webhooks').map(webhookOf).filter((w): w is Webhook => !!w)
   }
 
-  private ours(webhooks: Webhook[], webhookUrl: string | undefined, knownId?: string) {
+  const ours = (list: Webhook[], webhookUrl: string | undefined, knownId?: string) => {
     const base = webhookUrl ? urlBase(webhookUrl) : undefined
-    return webhooks.filter((w) => w.id === knownId || (base && urlBase(w.url) === base) || carriesToken(w.url, this.token))
+    return list.filter((w) => w.id === knownId || (base && urlBase(w.url) === base) || carriesToken(w.url, token))
+  }
+
+  const deleteWebhook = async (id: string) => {
+    await api.call({ method: 'DELETE', path: `webhooks/${encodeURIComponent(id)}`, okStatuses: [404], responseType: 'text', operation: 'delete webhook' })
   }
 
   /** One account webhook for this integration: found (by id, URL or token) and brought up to date, or created. */
-  private async ensureWebhook(webhookUrl: string, knownId: string | undefined): Promise<Webhook> {
-    const target = withToken(webhookUrl, this.token)
-    this.deps.secrets.add(this.token)
-    const mine = this.ours(await this.webhooks(), webhookUrl, knownId)
+  const ensureWebhook = async (webhookUrl: string, knownId: string | undefined): Promise<Webhook> => {
+    const target = withToken(webhookUrl, token)
+    deps.secrets.add(token)
+    const mine = ours(await webhooks(), webhookUrl, knownId)
     const keep = mine.find((w) => w.id === knownId) ?? mine.find((w) => urlBase(w.url) === urlBase(webhookUrl)) ?? mine[0]
-    for (const extra of mine.filter((w) => w !== keep)) await this.deleteWebhook(extra.id)
+    for (const extra of mine.filter((w) => w !== keep)) await deleteWebhook(extra.id)
     const subscriptions = [...new Set([...(keep?.subscriptions ?? []), ...EVENTS])]
     if (keep && keep.url === target && EVENTS.every((e) => keep.subscriptions.includes(e))) return keep
-    const res = await this.api.call({
+    const res = await api.call({
       method: keep ? 'PATCH' : 'POST',
       path: keep ? `webhooks/${encodeURIComponent(keep.id)}` : 'webhooks',
       json: { url: target, subscriptions },
@@ -212,26 +168,61 @@ export class Setup {
     return { ...webhook, secret: webhook.secret ?? keep?.secret }
   }
 
-  private async deleteWebhook(id: string) {
-    await this.api.call({ method: 'DELETE', path: `webhooks/${encodeURIComponent(id)}`, okStatuses: [404], responseType: 'text', operation: 'delete webhook' })
-  }
+  return {
+    urlToken: token,
 
-  // ─── unregister ─────────────────────────────────────────────────────────────
+    /** What this instance already knows, without any request. */
+    peek: (): SetupData | undefined => setups.get(key),
 
-  /**
-   * Removes the webhook register made. The inbox stays: it holds the conversations agents had with your users (the
-   * Application API has no inbox deletion either), and the next register reuses it.
-   */
-  async disconnect(webhookUrl: string): Promise<void> {
-    const previous = await this.read()
-    try {
-      for (const webhook of this.ours(await this.webhooks(), webhookUrl, previous.webhookId)) await this.deleteWebhook(webhook.id)
-    } catch (error) {
-      this.deps.logger.warn(`Chatwoot: could not remove the account webhook: ${errorMessage(error)}`)
-      throw error
-    }
-    await this.save({ ...previous, webhookId: undefined, webhookSecret: undefined })
+    read,
+
+    /** The inbox sessions open in: configured, registered, or (never registered, e.g. a lost store) found or created now. */
+    async inboxId(): Promise<string> {
+      const configured = config.inboxId?.trim()
+      if (configured) return configured
+      const known = (await read()).inboxId
+      if (known) return known
+      const data = await lazySetup(key, async () => {
+        const inbox = await resolveInbox({})
+        const found = (await webhooks()).filter((w) => carriesToken(w.url, token)).pop()
+        const data: SetupData = { ...inbox, ...(found ? { webhookId: found.id, webhookSecret: found.secret } : {}) }
+        await save(data)
+        return data
+      })
+      return data.inboxId!
+    },
+
+    // ─── register ─────────────────────────────────────────────────────────────
+
+    async connect(webhookUrl: string): Promise<void> {
+      await checkToken()
+      const previous = await read()
+      const inbox = await resolveInbox(previous)
+      const webhook = await ensureWebhook(webhookUrl, previous.webhookId)
+      await save({ ...inbox, webhookId: webhook.id, webhookSecret: webhook.secret })
+      deps.logger.info(
+        `Chatwoot: inbox ${inbox.inboxId} and account webhook ${webhook.id} ready; ` +
+          (webhook.secret ? 'deliveries are signed (X-Chatwoot-Signature) and carry the URL token' : 'this Chatwoot does not sign webhooks: the URL token proves them')
+      )
+    },
+
+    // ─── unregister ───────────────────────────────────────────────────────────
+
+    /**
+     * Removes the webhook register made. The inbox stays: it holds the conversations agents had with your users (the
+     * Application API has no inbox deletion either), and the next register reuses it.
+     */
+    async disconnect(webhookUrl: string): Promise<void> {
+      const previous = await read()
+      try {
+        for (const webhook of ours(await webhooks(), webhookUrl, previous.webhookId)) await deleteWebhook(webhook.id)
+      } catch (error) {
+        deps.logger.warn(`Chatwoot: could not remove the account webhook: ${errorMessage(error)}`)
+        throw error
+      }
+      await save({ ...previous, webhookId: undefined, webhookSecret: undefined })
+    },
   }
 }
 
-export const resetSetups = () => setups.clear()
+export type ChatwootSetup = ReturnType<typeof createSetup>

@@ -90,7 +90,7 @@ export type VerifyContext = {
   now?: number
 }
 
-export const verifyRequest = async (req: WebhookRequest, ctx: VerifyContext): Promise<VerifyResult> => {
+export const verifyWebhook = async (req: WebhookRequest, ctx: VerifyContext): Promise<VerifyResult> => {
   const given = queryToken(req.query)
   if (!given) return fail(`the webhook URL carries no ${TOKEN_PARAM}: save the integration again so that Chatwoot gets its URL`)
   if (!safeEqual(given, ctx.token)) return fail(`the webhook URL's ${TOKEN_PARAM} is wrong`)
@@ -242,7 +242,7 @@ const conversationEvent = (event: string, body: Json, ctx: ParseContext, skipped
   return events
 }
 
-export const parseEvent = (req: WebhookRequest, ctx: ParseContext): ParsedWebhook => {
+export const parseWebhook = (req: WebhookRequest, ctx: ParseContext): ParsedWebhook => {
   const body = dropNulls(parseJson(req.body, 'Chatwoot webhook body'))
   if (!isRecord(body)) throw new BadRequestError('the Chatwoot webhook body is not a JSON object')
   const event = str(body.event)

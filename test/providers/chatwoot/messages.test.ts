@@ -1,5 +1,5 @@
 /** Sessions and the end user's messages, adapter against the fake: what Chatwoot receives, request by request. */
-import { parseEvent } from '../../../src/providers/chatwoot/webhook'
+import { parseWebhook } from '../../../src/providers/chatwoot/webhook'
 import type { MediaFetcher } from '../../../src/core/media'
 import { ACCOUNT_ID, ChatwootFake } from './fake'
 import { delivery, messageCreated, userWebhook } from './fixtures'
@@ -154,6 +154,6 @@ describe('details', () => {
     const state = { displayId: 5, tableId: 50, accountId: ACCOUNT_ID, inboxId: 1, contact: { id: 1, name: 'J' }, sourceId: 's', status: 'open', priority: null, assignee: null, teamId: null, createdAt: 1, updatedAt: 1_767_000_000.25 }
     const createdAt = new Date('2026-01-02T03:04:05.678Z')
     const req = delivery(WEBHOOK_URL, messageCreated({ id: 1, content: 'x', messageType: 'outgoing', private: false, sender: userWebhook({ id: 9, name: 'A', email: 'a@x' }), createdAt }, state), undefined)
-    expect(parseEvent(req, { accountId: String(ACCOUNT_ID) }).events[0]).toMatchObject({ at: createdAt.getTime(), session: { id: '5' } })
+    expect(parseWebhook(req, { accountId: String(ACCOUNT_ID) }).events[0]).toMatchObject({ at: createdAt.getTime(), session: { id: '5' } })
   })
 })

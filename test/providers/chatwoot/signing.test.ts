@@ -2,7 +2,7 @@
  * Authenticity: the URL token (every version, from the configuration alone) and X-Chatwoot-Signature (where Chatwoot
  * returned a secret). Refusals cost no Chatwoot request, and no Botpress (store) read when the URL token is wrong.
  */
-import { urlToken, verifyRequest, verifySignature } from '../../../src/providers/chatwoot/webhook'
+import { urlToken, verifyWebhook, verifySignature } from '../../../src/providers/chatwoot/webhook'
 import type { WebhookRequest } from '../../../src/core/types'
 import { delivery, signatureOf } from './fixtures'
 import { ChatwootFake } from './fake'
@@ -53,25 +53,25 @@ describe('verifySignature ([DOCS] api-reference/webhook-verification.mdx)', () =
   })
 })
 
-describe('verifyRequest: URL token, then signature', () => {
+describe('verifyWebhook: URL token, then signature', () => {
   it('a request without the URL token is refused before the secret is even looked up', async () => {
     const reads = { n: 0 }
     const req = { ...signed(), query: '' }
-    expect((await verifyRequest(req, ctx(SECRET, reads))).ok).toBe(false)
-    expect((await verifyRequest({ ...req, query: 'bp_token=' + 'f'.repeat(40) }, ctx(SECRET, reads))).ok).toBe(false)
-    expect((await verifyRequest({ ...req, query: 'bp_token=' + 'x'.repeat(5000) }, ctx(SECRET, reads))).ok).toBe(false)
+    expect((await verifyWebhook(req, ctx(SECRET, reads))).ok).toBe(false)
+    expect((await verifyWebhook({ ...req, query: 'bp_token=' + 'f'.repeat(40) }, ctx(SECRET, reads))).ok).toBe(false)
+    expect((await verifyWebhook({ ...req, query: 'bp_token=' + 'x'.repeat(5000) }, ctx(SECRET, reads))).ok).toBe(false)
     expect(reads.n).toBe(0)
   })
   it('a signing webhook: token and signature both required (a stripped signature is not downgraded to the token)', async () => {
-    expect(await verifyRequest(signed(), ctx(SECRET))).toEqual({ ok: true })
+    expect(await verifyWebhook(signed(), ctx(SECRET))).toEqual({ ok: true })
     const stripped = withHeader(withHeader(signed(), 'x-chatwoot-signature', undefined), 'x-chatwoot-timestamp', undefined)
-    expect((await verifyRequest(stripped, ctx(SECRET))).ok).toBe(false)
+    expect((await verifyWebhook(stripped, ctx(SECRET))).ok).toBe(false)
   })
   it('a Chatwoot that does not sign (no secret was returned): the URL token alone proves the request', async () => {
     const unsigned = delivery(URL_, body, undefined, NOW)
     expect(unsigned.headers['x-chatwoot-signature']).toBeUndefined()
-    expect(await verifyRequest(unsigned, ctx(undefined))).toEqual({ ok: true })
-    expect((await verifyRequest({ ...unsigned, query: unsigned.query.replace(/.$/, (c) => (c === '0' ? '1' : '0')) }, ctx(undefined))).ok).toBe(false)
+    expect(await verifyWebhook(unsigned, ctx(undefined))).toEqual({ ok: true })
+    expect((await verifyWebhook({ ...unsigned, query: unsigned.query.replace(/.$/, (c) => (c === '0' ? '1' : '0')) }, ctx(undefined))).ok).toBe(false)
   })
   it('the URL token depends on the access token and the account', () => {
     expect(urlToken({ apiAccessToken: 'tok', accountId: '4' })).not.toBe(TOKEN)
