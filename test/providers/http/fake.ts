@@ -14,6 +14,8 @@ export class HttpFake implements FakeProvider {
   readonly name = 'http'
   desk!: AgentDesk
   private sent = 0
+  /** Last signed time of an assignment (seconds): two in the same second would tie, and order is what replays test. */
+  private assignedAt = 0
 
   configuration() {
     return { provider: 'http', http: { endpointBaseUrl: this.desk?.url ?? 'http://127.0.0.1:9', webhookSecret: SECRET } }
@@ -115,7 +117,9 @@ export class HttpFake implements FakeProvider {
     })
   }
   agentAssigned(sessionId: string, agent: FakeAgent) {
-    return this.request('/agent-assigned', { remoteConversationId: sessionId, remoteUserId: agent.id, agentName: agent.name, agentPictureUrl: agent.pictureUrl })
+    this.assignedAt = Math.max(Math.floor(Date.now() / 1000), this.assignedAt + 1)
+    const raw = JSON.stringify({ remoteConversationId: sessionId, remoteUserId: agent.id, agentName: agent.name, agentPictureUrl: agent.pictureUrl })
+    return { method: 'POST', path: '/agent-assigned', query: '', headers: { 'content-type': 'application/json', ...signHeaders(SECRET, raw, this.assignedAt) }, body: raw }
   }
   sessionClosed(sessionId: string) {
     return this.request('/stop-hitl', { remoteConversationId: sessionId })
@@ -125,5 +129,9 @@ export class HttpFake implements FakeProvider {
   }
   forged(req: WebhookRequest): WebhookRequest {
     return { ...req, headers: { ...req.headers, ...signHeaders('not-the-secret', req.body) } }
+  }
+  /** With a secret configured, the weaker form is no proof at all (the unsigned protocol, opt-in only). */
+  downgraded(req: WebhookRequest): WebhookRequest {
+    return { ...req, headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => !k.toLowerCase().startsWith('x-hitl-'))) }
   }
 }

@@ -18,7 +18,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { http, HttpResponse } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
-import type { FakeAgent, FakeContact, FakeProvider, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
+import type { FakeAgent, FakeContact, FakeProvider, LookupFault, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
 import { intercomSpec } from './openapi'
 
 export const TOKEN = 'dG9rOmZha2UtaW50ZXJjb20tYWNjZXNzLXRva2VuLTAxMjM0NTY3ODk='
@@ -141,6 +141,8 @@ export class IntercomFake implements FakeProvider {
   private contactsById = new Map<string, Contact>()
   private conversations = new Map<string, Conversation>()
   private faults = new Map<string, Fault[]>()
+  /** Last `created_at` of an assignment part (seconds), increasing: two in the same second would tie. */
+  private assignedAt = 0
   private seq = 0
 
   constructor(options: Partial<FakeOptions> = {}) {
@@ -368,7 +370,9 @@ export class IntercomFake implements FakeProvider {
     const adminId = this.adminFor(agent)
     const conversation = this.conversations.get(sessionId)
     if (conversation) conversation.admin_assignee_id = Number(adminId)
+    this.assignedAt = Math.max(now(), this.assignedAt + 1)
     const part = this.part({
+      created_at: this.assignedAt,
       part_type: 'assignment',
       author: { type: 'admin', id: SUPERVISOR.id, name: SUPERVISOR.name, email: SUPERVISOR.email },
       assigned_to: { type: 'admin', id: adminId },
@@ -383,6 +387,19 @@ export class IntercomFake implements FakeProvider {
     const part = this.part({ part_type: 'close', author: { type: 'admin', id: SUPERVISOR.id, name: SUPERVISOR.name, email: SUPERVISOR.email } })
     conversation?.parts.push(part)
     return this.notification('conversation.admin.closed', this.item(sessionId, [part], { state: 'closed' }))
+  }
+
+  /**
+   * An assignment names the admin by id only (conversation_part `assigned_to`), so applying it retrieves the admin
+   * (GET /admins/{id}, operationId retrieveAdmin) for the name.
+   */
+  lookupFault(sessionId: string, agent: FakeAgent): LookupFault {
+    return {
+      webhook: this.agentAssigned(sessionId, agent),
+      what: 'the admin of an assignment (GET /admins/{id})',
+      fail: (status) => void this.faults.set('retrieveAdmin', Array.from({ length: 100 }, () => ({ status, body: { type: 'error.list', errors: [{ code: status === 404 ? 'admin_not_found' : 'service_unavailable', message: `injected ${status}` }] } }))),
+      recover: () => void this.faults.delete('retrieveAdmin'),
+    }
   }
 
   unsigned(req: WebhookRequest): WebhookRequest {
