@@ -14,8 +14,11 @@ export class HttpFake implements FakeProvider {
   readonly name = 'http'
   desk!: AgentDesk
   private sent = 0
-  /** Last signed time of an assignment (seconds): two in the same second would tie, and order is what replays test. */
-  private assignedAt = 0
+  /**
+   * Last signed time of a state change (assignment, close), in seconds and increasing: two in the same second would tie,
+   * and a replay test needs a later event to be later. Messages keep the wall clock (the fuzzer signs thousands).
+   */
+  private changedAt = 0
 
   configuration() {
     return { provider: 'http', http: { endpointBaseUrl: this.desk?.url ?? 'http://127.0.0.1:9', webhookSecret: SECRET } }
@@ -117,12 +120,15 @@ export class HttpFake implements FakeProvider {
     })
   }
   agentAssigned(sessionId: string, agent: FakeAgent) {
-    this.assignedAt = Math.max(Math.floor(Date.now() / 1000), this.assignedAt + 1)
-    const raw = JSON.stringify({ remoteConversationId: sessionId, remoteUserId: agent.id, agentName: agent.name, agentPictureUrl: agent.pictureUrl })
-    return { method: 'POST', path: '/agent-assigned', query: '', headers: { 'content-type': 'application/json', ...signHeaders(SECRET, raw, this.assignedAt) }, body: raw }
+    return this.stateChange('/agent-assigned', { remoteConversationId: sessionId, remoteUserId: agent.id, agentName: agent.name, agentPictureUrl: agent.pictureUrl })
   }
   sessionClosed(sessionId: string) {
-    return this.request('/stop-hitl', { remoteConversationId: sessionId })
+    return this.stateChange('/stop-hitl', { remoteConversationId: sessionId })
+  }
+  private stateChange(path: string, body: Record<string, unknown>): WebhookRequest {
+    this.changedAt = Math.max(Math.floor(Date.now() / 1000), this.changedAt + 1)
+    const raw = JSON.stringify(body)
+    return { method: 'POST', path, query: '', headers: { 'content-type': 'application/json', ...signHeaders(SECRET, raw, this.changedAt) }, body: raw }
   }
   unsigned(req: WebhookRequest): WebhookRequest {
     return { ...req, headers: { 'content-type': 'application/json' } }

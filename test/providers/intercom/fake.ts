@@ -141,8 +141,8 @@ export class IntercomFake implements FakeProvider {
   private contactsById = new Map<string, Contact>()
   private conversations = new Map<string, Conversation>()
   private faults = new Map<string, Fault[]>()
-  /** Last `created_at` of an assignment part (seconds), increasing: two in the same second would tie. */
-  private assignedAt = 0
+  /** Last `created_at` of a state-changing part (assignment, close), in seconds and increasing: two in one second would tie. */
+  private changedAt = 0
   private seq = 0
 
   constructor(options: Partial<FakeOptions> = {}) {
@@ -370,9 +370,8 @@ export class IntercomFake implements FakeProvider {
     const adminId = this.adminFor(agent)
     const conversation = this.conversations.get(sessionId)
     if (conversation) conversation.admin_assignee_id = Number(adminId)
-    this.assignedAt = Math.max(now(), this.assignedAt + 1)
     const part = this.part({
-      created_at: this.assignedAt,
+      created_at: this.changeTime(),
       part_type: 'assignment',
       author: { type: 'admin', id: SUPERVISOR.id, name: SUPERVISOR.name, email: SUPERVISOR.email },
       assigned_to: { type: 'admin', id: adminId },
@@ -381,10 +380,14 @@ export class IntercomFake implements FakeProvider {
     return this.notification('conversation.admin.assigned', this.item(sessionId, [part], { admin_assignee_id: Number(adminId) }))
   }
 
+  private changeTime() {
+    return (this.changedAt = Math.max(now(), this.changedAt + 1))
+  }
+
   sessionClosed(sessionId: string): WebhookRequest {
     const conversation = this.conversations.get(sessionId)
     if (conversation) conversation.state = 'closed'
-    const part = this.part({ part_type: 'close', author: { type: 'admin', id: SUPERVISOR.id, name: SUPERVISOR.name, email: SUPERVISOR.email } })
+    const part = this.part({ created_at: this.changeTime(), part_type: 'close', author: { type: 'admin', id: SUPERVISOR.id, name: SUPERVISOR.name, email: SUPERVISOR.email } })
     conversation?.parts.push(part)
     return this.notification('conversation.admin.closed', this.item(sessionId, [part], { state: 'closed' }))
   }
