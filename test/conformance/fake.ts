@@ -48,6 +48,9 @@ export type RateLimitWindow = {
   clear(): void
 }
 
+/** See `FakeProvider.lookupFault`. */
+export type LookupFault = { webhook: WebhookRequest; what: string; fail(status: number): void; recover(): void }
+
 export interface FakeProvider {
   /** Provider key in the configuration. */
   readonly name: string
@@ -76,6 +79,17 @@ export interface FakeProvider {
   wrongLength?(req: WebhookRequest): WebhookRequest
   /** The same request signed at a time outside the provider's window (only where signatures carry a timestamp). */
   stale?(req: WebhookRequest): WebhookRequest
+  /**
+   * Authenticity (downgrade): the same request with its strongest proof stripped, leaving a weaker form the vendor also
+   * sends (HubSpot: v1 without the v3 headers). Undefined where the request carries only one form of proof.
+   */
+  downgraded?(req: WebhookRequest): WebhookRequest | undefined
+  /**
+   * Webhook guarantees (transient vs permanent): a webhook about `agent` (unknown to Botpress so far) whose application
+   * needs a provider call (the agent's name, a signed file URL…), and a fault on that call: `fail(status)` makes every
+   * such call answer `status` until `recover()`. Absent where webhooks carry everything the integration applies.
+   */
+  lookupFault?(sessionId: string, agent: FakeAgent): Promise<LookupFault> | LookupFault
   /** The authenticity proof travels inside the body (a shared secret), not in headers over it. */
   proofInBody?: boolean
   /** Where webhooks go on the provider's side (paths the fuzzer targets), e.g. ['/message-from-agent']. */

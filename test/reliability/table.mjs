@@ -13,6 +13,7 @@ const table = (suite, title) => {
 console.log(
   [
     table('authenticity', 'Authenticity (test/reliability/authenticity.test.ts)'),
+    table('guarantees', 'Webhook guarantees (test/reliability/guarantees.test.ts)'),
     table('fuzz', 'Fuzzing (test/reliability/fuzz/<provider>.test.ts)'),
     table('secrets', 'Secrets (test/reliability/secrets.test.ts)'),
     table('provider faults', 'Provider faults, first provider request of each operation (test/reliability/provider-faults.test.ts)'),

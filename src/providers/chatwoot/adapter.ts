@@ -209,7 +209,17 @@ export const createChatwootAdapter = (config: ChatwootConfig, deps: ProviderDeps
       const cached = agents.get(key)
       if (cached) return cached
       if (!/^\d{1,18}$/.test(agentId)) return { id: agentId }
-      const res = await api.call({ path: 'agents', operation: 'list agents' })
+      let res
+      try {
+        res = await api.call({ path: 'agents', operation: 'list agents' })
+      } catch (error) {
+        // Called while applying a webhook. A failure that may pass (429, 5xx, timeout, reset) propagates: the webhook is
+        // answered 503 and redelivered. A refusal (403, 404…) will not pass: the agent is named by id, the event applied.
+        const status = error instanceof ProviderError ? error.details.status : undefined
+        if (status === undefined || status < 400 || status >= 500 || status === 408 || status === 429) throw error
+        deps.logger.warn(`Chatwoot: could not describe agent ${agentId}: ${errorMessage(error)}`)
+        return { id: agentId }
+      }
       const list = (Array.isArray(unwrap(res.body)) ? (unwrap(res.body) as unknown[]) : []).filter(isRecord)
       let found: Agent = { id: agentId }
       for (const a of list) {

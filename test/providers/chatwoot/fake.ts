@@ -12,7 +12,7 @@ import { http, HttpResponse } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
 import { urlToken, withToken } from '../../../src/providers/chatwoot/webhook'
-import type { FakeAgent, FakeContact, FakeProvider, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
+import type { FakeAgent, FakeContact, FakeProvider, LookupFault, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
 import {
   conversationChanged,
   delivery,
@@ -320,6 +320,31 @@ export class ChatwootFake implements FakeProvider {
       'conversation_status_changed',
       conversationChanged('conversation_status_changed', conversation, { status: { previous_value: previous, current_value: 'resolved' } }, { tableIdVariant: this.options.tableIdVariant })
     )
+  }
+
+  /**
+   * An assignment without `meta.assignee` (only `changed_attributes.assignee_id`) makes the integration list the
+   * account's agents (GET /api/v1/accounts/{account_id}/agents, operationId get-account-agents) for the name.
+   */
+  lookupFault(sessionId: string, agent: FakeAgent): LookupFault {
+    const user = this.userFor(agent)
+    const conversation = this.state(sessionId)
+    const previous = conversation.assignee?.id ?? null
+    conversation.assignee = user
+    conversation.updatedAt = this.tick() / 1000
+    const payload = conversationChanged('conversation_updated', { ...conversation, assignee: null }, { assignee_id: { previous_value: previous, current_value: user.id } }, { tableIdVariant: this.options.tableIdVariant })
+    return {
+      webhook: this.send('conversation_updated', payload),
+      what: 'the agent of an assignment without meta.assignee (list agents)',
+      fail: (status) => void this.faults.set('get-account-agents', Array.from({ length: 100 }, () => ({ status, body: { error: `injected ${status}` } }))),
+      recover: () => void this.faults.delete('get-account-agents'),
+    }
+  }
+
+  /** Signature headers removed, the URL token left: the proof of Chatwoot versions that do not sign (only where the webhook has a secret). */
+  downgraded(req: WebhookRequest): WebhookRequest | undefined {
+    if (!req.headers['x-chatwoot-signature']) return undefined
+    return { ...req, headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => !k.toLowerCase().startsWith('x-chatwoot-'))) }
   }
 
   /** Without its proof: no signature headers and no URL token. */

@@ -14,6 +14,11 @@ export class HttpFake implements FakeProvider {
   readonly name = 'http'
   desk!: AgentDesk
   private sent = 0
+  /**
+   * Last signed time of a state change (assignment, close), in seconds and increasing: two in the same second would tie,
+   * and a replay test needs a later event to be later. Messages keep the wall clock (the fuzzer signs thousands).
+   */
+  private changedAt = 0
 
   configuration() {
     return { provider: 'http', http: { endpointBaseUrl: this.desk?.url ?? 'http://127.0.0.1:9', webhookSecret: SECRET } }
@@ -115,15 +120,24 @@ export class HttpFake implements FakeProvider {
     })
   }
   agentAssigned(sessionId: string, agent: FakeAgent) {
-    return this.request('/agent-assigned', { remoteConversationId: sessionId, remoteUserId: agent.id, agentName: agent.name, agentPictureUrl: agent.pictureUrl })
+    return this.stateChange('/agent-assigned', { remoteConversationId: sessionId, remoteUserId: agent.id, agentName: agent.name, agentPictureUrl: agent.pictureUrl })
   }
   sessionClosed(sessionId: string) {
-    return this.request('/stop-hitl', { remoteConversationId: sessionId })
+    return this.stateChange('/stop-hitl', { remoteConversationId: sessionId })
+  }
+  private stateChange(path: string, body: Record<string, unknown>): WebhookRequest {
+    this.changedAt = Math.max(Math.floor(Date.now() / 1000), this.changedAt + 1)
+    const raw = JSON.stringify(body)
+    return { method: 'POST', path, query: '', headers: { 'content-type': 'application/json', ...signHeaders(SECRET, raw, this.changedAt) }, body: raw }
   }
   unsigned(req: WebhookRequest): WebhookRequest {
     return { ...req, headers: { 'content-type': 'application/json' } }
   }
   forged(req: WebhookRequest): WebhookRequest {
     return { ...req, headers: { ...req.headers, ...signHeaders('not-the-secret', req.body) } }
+  }
+  /** With a secret configured, the weaker form is no proof at all (the unsigned protocol, opt-in only). */
+  downgraded(req: WebhookRequest): WebhookRequest {
+    return { ...req, headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => !k.toLowerCase().startsWith('x-hitl-'))) }
   }
 }

@@ -15,7 +15,7 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { http, HttpResponse } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
-import type { FakeAgent, FakeContact, FakeProvider, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
+import type { FakeAgent, FakeContact, FakeProvider, LookupFault, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
 import { validateRequest, validateResponse } from './contract-validator'
 
 export const HOST = 'https://api.hubapi.com'
@@ -200,6 +200,8 @@ export class HubspotFake implements FakeProvider {
   calls: Call[] = []
   private problems: string[] = []
   private faults = new Map<string, Fault[]>()
+  /** Last `occurredAt` of an app event (ms), increasing: two in the same millisecond would tie. */
+  private occurredAt = 0
   private seq = { channel: 1000, account: 2000, thread: 7845123456, contact: 150, file: 184467440737, event: 4000, user: 987650 }
   private searchesSinceCreate = 0
 
@@ -384,7 +386,7 @@ export class HubspotFake implements FakeProvider {
       subscriptionId: 1870311,
       portalId: this.hubId,
       appId: Number(this.credentials.appId),
-      occurredAt: Date.now(),
+      occurredAt: (this.occurredAt = Math.max(Date.now(), this.occurredAt + 1)),
       attemptNumber: 0,
       objectId: Number(threadId),
       changeSource: 'CONVERSATIONS',
@@ -550,6 +552,26 @@ export class HubspotFake implements FakeProvider {
   stale(req: WebhookRequest): WebhookRequest {
     const versions: Array<'v1' | 'v3'> = req.headers['x-hubspot-signature-v3'] ? ['v3'] : ['v1']
     return this.signed(req.body, { versions, path: req.path, query: req.query, timestamp: Date.now() - 10 * 60_000 })
+  }
+
+  /**
+   * An assignment (`propertyValue` = the user id) names the agent by id only: applying it asks the actors API
+   * (GET /conversations/v3/conversations/actors/{actorId}, op getActor) for the name.
+   */
+  lookupFault(sessionId: string, agent: FakeAgent): LookupFault {
+    return {
+      webhook: this.agentAssigned(sessionId, agent),
+      what: 'the actor of an assignment (GET …/actors/{actorId})',
+      fail: (status) => this.fail('getActor', { status }, 1000),
+      recover: () => this.clearFaults(),
+    }
+  }
+
+  /** v3 headers removed from an app webhook, leaving its v1 signature (no timestamp); undefined for a v3-only request. */
+  downgraded(req: WebhookRequest): WebhookRequest | undefined {
+    if (!req.headers['x-hubspot-signature'] || !req.headers['x-hubspot-signature-v3']) return undefined
+    const v3 = new Set(['x-hubspot-signature-v3', 'x-hubspot-request-timestamp'])
+    return { ...req, headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => !v3.has(k.toLowerCase()))) }
   }
 
   unsigned(req: WebhookRequest): WebhookRequest {

@@ -18,7 +18,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { http, HttpResponse } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
-import type { FakeAgent, FakeContact, FakeProvider, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
+import type { FakeAgent, FakeContact, FakeProvider, LookupFault, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
 import { intercomSpec } from './openapi'
 
 export const TOKEN = 'dG9rOmZha2UtaW50ZXJjb20tYWNjZXNzLXRva2VuLTAxMjM0NTY3ODk='
@@ -141,6 +141,8 @@ export class IntercomFake implements FakeProvider {
   private contactsById = new Map<string, Contact>()
   private conversations = new Map<string, Conversation>()
   private faults = new Map<string, Fault[]>()
+  /** Last `created_at` of a state-changing part (assignment, close), in seconds and increasing: two in one second would tie. */
+  private changedAt = 0
   private seq = 0
 
   constructor(options: Partial<FakeOptions> = {}) {
@@ -369,6 +371,7 @@ export class IntercomFake implements FakeProvider {
     const conversation = this.conversations.get(sessionId)
     if (conversation) conversation.admin_assignee_id = Number(adminId)
     const part = this.part({
+      created_at: this.changeTime(),
       part_type: 'assignment',
       author: { type: 'admin', id: SUPERVISOR.id, name: SUPERVISOR.name, email: SUPERVISOR.email },
       assigned_to: { type: 'admin', id: adminId },
@@ -377,12 +380,29 @@ export class IntercomFake implements FakeProvider {
     return this.notification('conversation.admin.assigned', this.item(sessionId, [part], { admin_assignee_id: Number(adminId) }))
   }
 
+  private changeTime() {
+    return (this.changedAt = Math.max(now(), this.changedAt + 1))
+  }
+
   sessionClosed(sessionId: string): WebhookRequest {
     const conversation = this.conversations.get(sessionId)
     if (conversation) conversation.state = 'closed'
-    const part = this.part({ part_type: 'close', author: { type: 'admin', id: SUPERVISOR.id, name: SUPERVISOR.name, email: SUPERVISOR.email } })
+    const part = this.part({ created_at: this.changeTime(), part_type: 'close', author: { type: 'admin', id: SUPERVISOR.id, name: SUPERVISOR.name, email: SUPERVISOR.email } })
     conversation?.parts.push(part)
     return this.notification('conversation.admin.closed', this.item(sessionId, [part], { state: 'closed' }))
+  }
+
+  /**
+   * An assignment names the admin by id only (conversation_part `assigned_to`), so applying it retrieves the admin
+   * (GET /admins/{id}, operationId retrieveAdmin) for the name.
+   */
+  lookupFault(sessionId: string, agent: FakeAgent): LookupFault {
+    return {
+      webhook: this.agentAssigned(sessionId, agent),
+      what: 'the admin of an assignment (GET /admins/{id})',
+      fail: (status) => void this.faults.set('retrieveAdmin', Array.from({ length: 100 }, () => ({ status, body: { type: 'error.list', errors: [{ code: status === 404 ? 'admin_not_found' : 'service_unavailable', message: `injected ${status}` }] } }))),
+      recover: () => void this.faults.delete('retrieveAdmin'),
+    }
   }
 
   unsigned(req: WebhookRequest): WebhookRequest {

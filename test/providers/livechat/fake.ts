@@ -29,7 +29,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { http, HttpResponse } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
-import type { FakeAgent, FakeContact, FakeProvider, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
+import type { FakeAgent, FakeContact, FakeProvider, LookupFault, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
 
 export const API = 'https://api.livechatinc.com'
 export const ACCOUNTS = 'https://accounts.livechat.com'
@@ -690,6 +690,21 @@ export class LivechatFake implements FakeProvider {
       reason: 'manual',
       transferred_to: { ...(to.groupIds ? { group_ids: to.groupIds } : {}), ...(to.agentIds ? { agent_ids: to.agentIds } : {}) },
     })
+  }
+
+  /**
+   * `chat_transferred` names the agent by id only (Webhooks v3.6 `transferred_to.agent_ids`), so applying it asks
+   * Configuration `get_agent` for the name; LiveChat's errors are `{ error: { type, message } }` (not_found for 404).
+   */
+  lookupFault(sessionId: string, agent: FakeAgent): LookupFault {
+    this.addAgent(agent)
+    const type = (status: number) => (status === 404 ? 'not_found' : status === 429 ? 'too_many_requests' : 'service_unavailable')
+    return {
+      webhook: this.transferred(sessionId, { agentIds: [agent.id] }),
+      what: 'the agent of a chat_transferred (configuration get_agent)',
+      fail: (status) => void this.faults.set('configuration get_agent', Array.from({ length: 100 }, () => ({ status, body: { error: { type: type(status), message: `injected ${status}` } } }))),
+      recover: () => void this.faults.delete('configuration get_agent'),
+    }
   }
 
   sessionClosed(sessionId: string): WebhookRequest {
