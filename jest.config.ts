@@ -13,6 +13,8 @@ const config: Config = {
   transform: { '^.+\\.(t|j|mj)sx?$': '<rootDir>/test/support/transform.cjs' },
   transformIgnorePatterns: [`/node_modules/(${cjsPackages.join('|')})/`, '\\.cjs$'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  // msw requires all of `graphql` at start-up for handlers no test uses: load it on first use instead.
+  moduleNameMapper: { '^graphql$': '<rootDir>/test/support/lazy-graphql.cjs' },
   setupFiles: ['<rootDir>/test/support/setup.ts'],
   testTimeout: 20000,
 }

@@ -15,19 +15,31 @@ const importsOf = (source: string) => {
 }
 
 describe('layering: src/core knows no provider', () => {
-  // The real configuration, through the CLI (jest cannot load an ESM eslint.config.mjs in-process).
-  const lintLines = (lines: string[], file: string) =>
-    new Promise<Array<{ ruleId: string | null; line: number; message: string }>>((resolve, reject) => {
-      const bin = path.join(root, 'node_modules', 'eslint', 'bin', 'eslint.js')
-      const child = execFile(process.execPath, [bin, '--format', 'json', '--stdin', '--stdin-filename', file], { cwd: root }, (error, stdout) => {
+  type Message = { ruleId: string | null; line: number; message: string }
+  /**
+   * The real configuration (eslint.config.mjs), through ESLint's Node API in ONE child process for every fixture: jest
+   * cannot load an ESM config in-process, and one CLI process per fixture cost a config load (and seconds) each.
+   */
+  const lintAll = (fixtures: Array<{ lines: string[]; file: string }>) =>
+    new Promise<Message[][]>((resolve, reject) => {
+      const script = [
+        "import { ESLint } from 'eslint'",
+        "let input = ''",
+        "for await (const chunk of process.stdin) input += chunk",
+        'const eslint = new ESLint()',
+        'const out = []',
+        'for (const { code, file } of JSON.parse(input)) out.push((await eslint.lintText(code, { filePath: file }))[0].messages)',
+        'process.stdout.write(JSON.stringify(out))',
+      ].join('\n')
+      const child = execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: root }, (error, stdout) => {
         try {
-          const [result] = JSON.parse(stdout) as Array<{ messages: Array<{ ruleId: string | null; line: number; message: string }> }>
-          resolve(result!.messages.filter((m) => m.ruleId === 'no-restricted-imports'))
+          const results = JSON.parse(stdout) as Message[][]
+          resolve(results.map((messages) => messages.filter((m) => m.ruleId === 'no-restricted-imports')))
         } catch {
           reject(error ?? new Error(`eslint answered: ${stdout}`))
         }
       })
-      child.stdin!.end(`${lines.join('\n')}\nexport const y = 1\n`)
+      child.stdin!.end(JSON.stringify(fixtures.map(({ lines, file }) => ({ code: `${lines.join('\n')}\nexport const y = 1\n`, file: path.join(root, file) }))))
     })
 
   const forms = [
@@ -42,12 +54,13 @@ describe('layering: src/core knows no provider', () => {
   ]
 
   it('the lint rule refuses every form of importing providers from src/core, in src/interface too, and nothing else', async () => {
-    const [core, iface, root_, neutral] = await Promise.all([
-      lintLines(forms, 'src/core/example.ts'),
-      lintLines([forms[0]!], 'src/interface/example.ts'),
-      lintLines(["import { providers } from './providers'"], 'src/runtime.ts'),
-      lintLines(["import { resolveProvider } from './provider'", "import { x } from './providerish'"], 'src/core/example.ts'),
+    const [core, iface, root_, neutral] = await lintAll([
+      { lines: forms, file: 'src/core/example.ts' },
+      { lines: [forms[0]!], file: 'src/interface/example.ts' },
+      { lines: ["import { providers } from './providers'"], file: 'src/runtime.ts' },
+      { lines: ["import { resolveProvider } from './provider'", "import { x } from './providerish'"], file: 'src/core/example.ts' },
     ])
+    expect([core, iface, root_, neutral].every(Array.isArray)).toBe(true)
     expect(core.map((m) => m.line)).toEqual(forms.map((_, i) => i + 1))
     for (const m of core) expect(m.message).toMatch(/must not import providers/)
     expect(iface).toHaveLength(1)

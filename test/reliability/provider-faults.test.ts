@@ -14,7 +14,8 @@ import { providers } from '../../src/providers'
 import { eachProvider } from './fakes'
 import { record } from './results'
 
-process.env.HITL_HTTP_TIMEOUT_MS = '400'
+// A slow answer is one past this timeout: short, since each timeout case waits it for real (in-process fakes answer in ms).
+process.env.HITL_HTTP_TIMEOUT_MS = '200'
 
 type Fault = { name: string; respond: () => Promise<Response> | Response; count: number }
 const FAULTS: Fault[] = [

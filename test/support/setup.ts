@@ -3,6 +3,7 @@
  * `capturedLogs` (see test/support/logs.ts) and printed only with TEST_LOGS=1.
  */
 import { format } from 'node:util'
+import { installHttpClock } from './http-clock'
 
 const captured: string[] = ((globalThis as any).__capturedLogs ??= [])
 for (const level of ['log', 'info', 'debug', 'warn', 'error'] as const) {
@@ -20,3 +21,9 @@ for (const level of ['log', 'info', 'debug', 'warn', 'error'] as const) {
  * The fetcher's own tests unset or override this per test.
  */
 process.env.HITL_MEDIA_ALLOW_HOSTS = 'example.com,media.test,x.test'
+
+/**
+ * Every HTTP client built without a clock of its own waits on a virtual clock (backoff, Retry-After, rate-limit resets,
+ * pacing): the suite never sleeps for real. Timeouts stay real (they guard against a stuck connection).
+ */
+installHttpClock()

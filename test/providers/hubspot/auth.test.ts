@@ -5,6 +5,7 @@
  * Retry-After, within bounds.
  */
 import { ProviderError } from '../../../src/core/errors'
+import { httpClock } from '../../support/http-clock'
 import { Redactor } from '../../../src/core/log'
 import { resetStateMemory } from '../../../src/providers/hubspot/state'
 
@@ -201,9 +202,13 @@ describe('rate limits', () => {
     const { adapter } = makeAdapter(fake)
     await touch(adapter)
     fake.fail('patchThread', { status: 429, headers: { 'retry-after': '1' }, body: { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: 'c', policyName: 'TEN_SECONDLY_ROLLING' } })
-    const started = Date.now()
+    const waitsBefore = httpClock.waits.length
     await touch(adapter)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900)
+    // Waited once on the (virtual) HTTP clock, for at least the second it named (plus jitter), not for real.
+    const waits = httpClock.waits.slice(waitsBefore)
+    expect(waits).toHaveLength(1)
+    expect(waits[0]).toBeGreaterThanOrEqual(1000)
+    expect(waits[0]).toBeLessThan(2000)
     expect(fake.count('patchThread')).toBe(3)
   })
 

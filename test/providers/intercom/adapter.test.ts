@@ -4,6 +4,7 @@
  * errors that never carry a secret. Every request is validated against Intercom's OpenAPI description.
  */
 import { ProviderError } from '../../../src/core/errors'
+import { httpClock } from '../../support/http-clock'
 import { MAX_BODY_CHARS } from '../../../src/providers/intercom/render'
 import { CLIENT_SECRET, IntercomFake, ME, readHtml, REGION_HOSTS, TOKEN, WORKSPACE } from './fake'
 import { contactRef, makeAdapter, sessionRef, transcript } from './harness'
@@ -103,9 +104,13 @@ describe('connect (register)', () => {
   it('a 429 is retried after the Retry-After it names', async () => {
     fake.inject('identifyAdmin', { status: 429, body: { type: 'error.list', errors: [{ code: 'rate_limit_exceeded', message: 'Exceeded rate limit' }] }, headers: { 'retry-after': '0.3' } })
     const { adapter, store } = makeAdapter()
-    const started = Date.now()
+    const waitsBefore = httpClock.waits.length
     await adapter.connect({ webhookUrl: 'https://webhook.test/x' })
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250)
+    // Waited once on the (virtual) HTTP clock, for at least the 0.3 s it named (plus jitter), not for real.
+    const waits = httpClock.waits.slice(waitsBefore)
+    expect(waits).toHaveLength(1)
+    expect(waits[0]).toBeGreaterThanOrEqual(300)
+    expect(waits[0]).toBeLessThan(600)
     expect(fake.callsTo('identifyAdmin')).toHaveLength(2)
     expect(store.data.adminId).toBe(ME.id)
   })

@@ -1,9 +1,12 @@
 /**
  * Request validation against an OpenAPI 3.0 description with ajv: path and method, path/query/header parameters,
  * bearer authentication and the JSON body. Used by the Intercom test double on every request it receives.
- * The YAML is parsed once per test file (module cache) and each operation's schemas are compiled on first use.
+ * The YAML is parsed once (then read from a JSON cache, see parseYamlCached) and each operation's schemas are compiled
+ * on first use.
  */
-import { readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
@@ -28,6 +31,29 @@ export type IncomingRequest = {
 }
 
 export type Validation = { operationId?: string; template?: string; params: Record<string, string>; errors: string[] }
+
+/**
+ * The YAML parsed to plain JSON, cached in the temp directory under the hash of its text: parsing the 0.9 MB description
+ * costs over a second in every test file that starts the Intercom double, reading the JSON a few milliseconds. Written
+ * to a unique name then renamed, so parallel jest workers never read half a file.
+ */
+const parseYamlCached = (file: string): unknown => {
+  const text = readFileSync(file, 'utf8')
+  const cached = path.join(os.tmpdir(), `hitl-hub-openapi-${createHash('sha256').update(text).digest('hex').slice(0, 32)}.json`)
+  try {
+    return JSON.parse(readFileSync(cached, 'utf8'))
+  } catch {
+    const doc: unknown = YAML.parse(text)
+    try {
+      const partial = `${cached}.${process.pid}.${Date.now()}`
+      writeFileSync(partial, JSON.stringify(doc))
+      renameSync(partial, cached)
+    } catch {
+      // A read-only temp directory only costs the parse next time.
+    }
+    return doc
+  }
+}
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options']
 const SPEC_ID = 'openapi-spec.json'
@@ -57,7 +83,7 @@ export class OpenApiValidator {
   private readonly compiled = new Map<string, ValidateFunction>()
 
   constructor(file: string) {
-    this.doc = YAML.parse(readFileSync(file, 'utf8'))
+    this.doc = parseYamlCached(file) as OpenApiValidator['doc']
     this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false })
     addFormats(this.ajv)
     // Intercom's own format names (integers of Unix time): accepted as their declared type.
