@@ -7,7 +7,9 @@
  * a POST, never a 429 (that one becomes a 503 to the provider, which redelivers), and keeps the Retry-After Botpress
  * gave on the error so the webhook answer can pass it on.
  */
+import { createHash } from 'node:crypto'
 import { axiosRetry, Client, isApiError } from '@botpress/client'
+import { createCache } from './cache'
 
 export type BotClient = Pick<
   Client,
@@ -59,13 +61,19 @@ const keepRetryAfter = (error: RetryError) => {
   withMeta.metadata = { ...(withMeta.metadata ?? {}), [RETRY_AFTER]: seconds }
 }
 
+const carefulClients = createCache<Client>({ name: 'careful Botpress clients', max: 64 })
+
 /** A client like the SDK's (same URL, credentials and headers) that never repeats a POST nor a 429. */
 export const carefulClient = (sdkClient: Client, options: { retryDelayMs?: number } = {}): Client => {
   const delay = options.retryDelayMs ?? 200
   // A client that does not expose its configuration (an in-memory stand-in) has no retries to tame: used as it is.
   if (!sdkClient.config) return sdkClient
   const { apiUrl, headers, timeout } = sdkClient.config
-  return new Client({
+  // One per bot and credentials on a warm instance, instead of a new HTTP client for every request Botpress forwards.
+  const key = createHash('sha256').update(JSON.stringify({ apiUrl, headers, timeout, delay })).digest('base64url')
+  const known = carefulClients.get(key)
+  if (known) return known
+  return carefulClients.set(key, new Client({
     apiUrl,
     headers,
     timeout,
@@ -78,7 +86,7 @@ export const carefulClient = (sdkClient: Client, options: { retryDelayMs?: numbe
       },
       retryDelay: (count) => count * delay,
     },
-  })
+  }))
 }
 
 /** Botpress answered 429 (rate limited): the seconds it asked to wait, when it said. */

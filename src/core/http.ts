@@ -6,6 +6,8 @@
 import got, { RequestError, type Got, type Method, type Response } from 'got'
 import { ProviderError } from './errors'
 import type { Redactor } from './log'
+import { createHash } from 'node:crypto'
+import { createCache } from './cache'
 import { ambientClock, type Clock } from './clock'
 
 export { setHttpClock, systemClock, type Clock } from './clock'
@@ -200,6 +202,17 @@ const createPacer = (pace: { requests: number; intervalMs: number } | undefined,
 
 type Outcome = { response: Response<unknown> } | { error: RequestError }
 
+/**
+ * got instances are immutable and hold no connection state: one per (base URL, headers, timeout) is kept on a warm
+ * instance instead of being rebuilt for every request Botpress forwards (the cache key is a digest: headers may carry
+ * tokens). Bounded like every cache.
+ */
+const gotInstances = createCache<Got>({ name: 'got instances', max: 64 })
+const gotFor = (defaults: { prefixUrl: string; headers: Record<string, string>; timeout: { request: number } }): Got => {
+  const key = createHash('sha256').update(JSON.stringify(defaults)).digest('base64url')
+  return gotInstances.get(key) ?? gotInstances.set(key, got.extend({ ...defaults, throwHttpErrors: true, retry: { limit: 0 } }))
+}
+
 export const createHttpClientFactory =
   (redactor: Redactor, settings: HttpSettings = defaultHttpSettings): HttpClientFactory =>
   (options) => {
@@ -207,12 +220,10 @@ export const createHttpClientFactory =
     const budgetMs = settings.rateLimitBudgetMs ?? defaultHttpSettings.rateLimitBudgetMs!
     const pace = createPacer(options.pace, clock)
     // Retries are ours (below), so that every wait goes through the clock and shares one budget.
-    const client: Got = got.extend({
+    const client = gotFor({
       prefixUrl: options.baseUrl.replace(/\/+$/, '') + '/',
       headers: { 'user-agent': 'botpress-hitl-hub', ...options.headers },
       timeout: { request: settings.timeoutMs },
-      throwHttpErrors: true,
-      retry: { limit: 0 },
     })
 
     const scrub = (text: string) => {
