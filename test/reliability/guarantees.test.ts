@@ -14,10 +14,11 @@ import { record } from './results'
 const alice = { id: 'agent-alice', name: 'Alice' }
 const bob = { id: 'agent-bob', name: 'Bob' }
 
-/** Providers whose assignment event carries no time: order is arrival order there (what the row says). */
-const UNTIMED_ASSIGNMENT: Record<string, string> = {
-  livechat: 'user_added_to_chat carries no event time',
-}
+/**
+ * Providers whose assignment event carries no time and is not confirmed otherwise: order is arrival order there (what
+ * the row says). None today: LiveChat's untimed user_added_to_chat is confirmed against the chat's users now.
+ */
+const UNTIMED_ASSIGNMENT: Record<string, string> = {}
 
 eachProvider('webhook guarantees: %s', (name, make) => {
   const fake: FakeProvider = make()

@@ -7,6 +7,7 @@
  * - ./webhook.ts — authenticity and the agent's side as normalized events;
  * - ./context.ts — configuration, clients, state and the two ways to call the APIs.
  */
+import { errorMessage, RetryLaterError } from '../../core/errors'
 import type { Agent, ProviderAdapter, ProviderDeps } from '../../core/types'
 import { str } from '../shared'
 import { isLivechatError, TITLE } from './api'
@@ -17,7 +18,7 @@ import { sendMessage } from './messages'
 import { maskEmail, normalizeAvatar } from './render'
 import { closeSession, openSession } from './sessions'
 import { connect, disconnect } from './setup'
-import { parseWebhook, verifyWebhook } from './webhook'
+import { chatNow, confirmAssignment, parseWebhook, verifyWebhook, type ChatNow } from './webhook'
 
 export const createLivechatAdapter = (config: LivechatConfig, deps: ProviderDeps): ProviderAdapter => {
   const lc = createLivechat(config, deps)
@@ -31,8 +32,28 @@ export const createLivechatAdapter = (config: LivechatConfig, deps: ProviderDeps
     sendMessage: (input) => sendMessage(lc, input),
     closeSession: (session) => closeSession(lc, session),
     verifyWebhook: (req) => verifyWebhook(config.webhookSecret, req),
-    parseWebhook: (req) => parseWebhook(req, config),
+    parseWebhook: (req) => confirmAssignment(parseWebhook(req, config), (chatId, threadId) => readChat(lc, chatId, threadId)),
     describeAgent: (agentId) => describeAgent(lc, agentId),
+  }
+}
+
+/** LiveChat's documented refusals of get_chat (Agent Chat API v3.6 § Possible errors): asking again changes nothing. */
+const REFUSALS = ['authentication', 'authorization', 'missing_access', 'not_found', 'validation', 'chat_inactive', 'license_expired', 'license_not_found', 'unsupported_version', 'wrong_product_version']
+
+/**
+ * The chat as it is now (Agent Chat API v3.6 `get_chat` for the thread: `thread.active`, `users` with `present`), to
+ * confirm an assignment webhook. A refusal → undefined (logged; the event is ignored); anything else (429, 5xx,
+ * timeout, `internal`, `service_unavailable`) → RetryLaterError, so LiveChat delivers the webhook again.
+ */
+const readChat = async (lc: Livechat, chatId: string, threadId: string): Promise<ChatNow | undefined> => {
+  try {
+    return chatNow(await lc.agentCall<unknown>('agent', 'get_chat', { chat_id: chatId, thread_id: threadId }, true))
+  } catch (error) {
+    if (isLivechatError(error, ...REFUSALS)) {
+      lc.deps.logger.warn(`LiveChat: get_chat of chat ${chatId.slice(0, 40)} was refused (${error.errorType}); the assignment it would confirm is ignored`)
+      return undefined
+    }
+    throw new RetryLaterError(`LiveChat: could not read chat ${chatId.slice(0, 40)} to confirm an assignment: ${errorMessage(error)}`)
   }
 }
 

@@ -14,6 +14,12 @@
  * Chats Botpress did not start: webhooks are registered with `only_my_chats` and `additional_data: chat_properties`;
  * an event whose chat properties name another app as its source (`source.client_id` / `source.customer_client_id`,
  * platform.text.com/docs/messaging/references/default-properties#source) is skipped here, so it costs Botpress nothing.
+ *
+ * Replays: `secret_key` is static and `user_added_to_chat` / `chat_transferred` carry no event time (Webhooks v3.6), so
+ * a captured assignment could be delivered again after a later transfer. Both are therefore confirmed against the chat
+ * as it is now (Agent Chat API v3.6 `get_chat`, whose `users` say who is `present`), only for chats whose properties
+ * name this app (so a foreign chat still costs nothing): an agent no longer present is not reported, and one who is
+ * is reported with `at` = now, which the engine orders after anything the session applied before.
  */
 import { safeEqual } from '../../core/crypto'
 import { BadRequestError } from '../../core/errors'
@@ -150,7 +156,54 @@ const routedAgent = (users: unknown[] | undefined): Agent | undefined => {
 
 const session = (threadId: string): SessionKey => ({ id: threadId, by: 'externalAltId' })
 
-export const parseWebhook = (req: WebhookRequest, config: { organizationId: string; clientId: string }): ParsedWebhook => {
+/** The chat as LiveChat has it now: whether the thread is active, and the agents present in it. */
+export type ChatNow = { active: boolean; agents: Agent[] }
+/**
+ * Reads the chat now (Agent Chat API `get_chat` for the thread). `undefined`: LiveChat refused (documented error, logged
+ * by the caller); a transient failure throws RetryLaterError.
+ */
+export type ReadChat = (chatId: string, threadId: string) => Promise<ChatNow | undefined>
+
+const getChatAnswer = z.object({
+  thread: z.optional(z.object({ id: z.optional(z.string()), active: z.optional(z.boolean()) })),
+  users: z.optional(z.array(z.unknown())),
+})
+
+/** The `get_chat` answer → the chat now: agents present and visible to the customer (not supervisors). */
+export const chatNow = (answer: unknown): ChatNow => {
+  const parsed = safeParse(getChatAnswer, isRecord(answer) ? answer : {})
+  const data = parsed.success ? parsed.data : {}
+  const agents: Agent[] = []
+  for (const entry of (data.users ?? []).slice(0, MAX_CHAT_USERS)) {
+    const u = safeParse(user, entry)
+    if (u.success && u.data.type === 'agent' && u.data.present === true && u.data.visibility !== 'agents') agents.push(agentOf(u.data))
+  }
+  return { active: data.thread?.active === true, agents }
+}
+
+/** An assignment a webhook names without a time: to confirm against the chat now before it is reported. */
+export type Unconfirmed = { action: string; chatId: string; threadId: string; agent: Agent; ours: boolean }
+
+/** What the pure parse gives: the events, or an assignment still to confirm (`confirm`). */
+export type Parsed = ParsedWebhook & { confirm?: Unconfirmed }
+
+/**
+ * The assignment `parsed.confirm` names, checked against the chat now: reported (at now) only when the agent is present
+ * in the thread, which is still active. Asked for our own chats only (`ours`), so a foreign one costs no request.
+ */
+export const confirmAssignment = async (parsed: Parsed, readChat: ReadChat): Promise<ParsedWebhook> => {
+  const c = parsed.confirm
+  if (!c) return parsed
+  const skip = (note: string): ParsedWebhook => ({ events: [], skipped: [`${c.action}: ${note}`] })
+  if (!c.ours) return skip('the chat properties do not say the chat is a Botpress hand-off, so the assignment cannot be confirmed')
+  const now = await readChat(c.chatId, c.threadId)
+  if (!now) return skip('LiveChat refused to describe the chat, so the assignment cannot be confirmed')
+  if (!now.active) return skip('the thread is no longer active')
+  if (!now.agents.some((a) => a.id === c.agent.id)) return skip(`agent ${maskEmail(c.agent.id.slice(0, 200))} is not in the chat now (a replay, or they already left)`)
+  return { events: [{ kind: 'agentAssigned', session: session(c.threadId), agent: c.agent, at: Date.now() }] }
+}
+
+export const parseWebhook = (req: WebhookRequest, config: { organizationId: string; clientId: string }): Parsed => {
   const body = dropNulls(parseJson(req.body))
   const hook = expectShape(envelope, body, 'the LiveChat webhook')
   const skip = (note: string): ParsedWebhook => ({ events: [], skipped: [note] })
@@ -163,6 +216,7 @@ export const parseWebhook = (req: WebhookRequest, config: { organizationId: stri
   if (source && source.client_id !== config.clientId && source.customer_client_id !== config.clientId) {
     return skip(`${hook.action} of a chat another app started (not a Botpress hand-off)`)
   }
+  const ours = !!source && !!config.clientId
 
   switch (hook.action) {
     case 'incoming_chat': {
@@ -182,7 +236,7 @@ export const parseWebhook = (req: WebhookRequest, config: { organizationId: stri
       if (p.user.visibility === 'agents') return skip('user_added_to_chat of an agent visible to agents only (a supervisor), not the assignee')
       if (p.user.present === false) return skip('user_added_to_chat of an agent who writes without joining (present: false), not an assignment')
       if (!p.thread_id) return skip('user_added_to_chat without a thread (the chat is not active)')
-      return { events: [{ kind: 'agentAssigned', session: session(p.thread_id), agent: agentOf(p.user) }] }
+      return { events: [], confirm: { action: hook.action, chatId: p.chat_id, threadId: p.thread_id, agent: agentOf(p.user), ours } }
     }
     case 'chat_transferred': {
       const p = expectShape(transferred, hook.payload, 'chat_transferred payload')
@@ -194,7 +248,7 @@ export const parseWebhook = (req: WebhookRequest, config: { organizationId: stri
         return skip(`chat_transferred to ${groups?.length ? `group ${groups.join(', ')}` : 'nobody in particular'}: no agent yet`)
       }
       // Named by id only: the core asks describeAgent for the name and avatar when it does not know them.
-      return { events: [{ kind: 'agentAssigned', session: session(p.thread_id), agent: { id: agentId } }] }
+      return { events: [], confirm: { action: hook.action, chatId: p.chat_id, threadId: p.thread_id, agent: { id: agentId }, ours } }
     }
     case 'chat_deactivated': {
       const p = expectShape(deactivated, hook.payload, 'chat_deactivated payload')

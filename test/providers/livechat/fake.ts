@@ -276,6 +276,8 @@ const SPECS: Record<string, Record<string, (body: any) => string[]>> = {
       return out
     },
     deactivate_chat: (b) => shapeOf('agent deactivate_chat', b, { id: [true, isText, 'a chat id'], ignore_requester_presence: [false, isBool, 'a boolean'] }),
+    // Agent Chat API v3.6 § Get Chat: `chat_id` required, `thread_id` optional (default: the latest thread).
+    get_chat: (b) => shapeOf('agent get_chat', b, { chat_id: [true, isText, 'a chat id'], thread_id: [false, isText, 'a thread id'] }),
   },
   // Configuration API v3.6 § Webhooks, § Agents.
   configuration: {
@@ -317,6 +319,8 @@ const SPECS: Record<string, Record<string, (body: any) => string[]>> = {
 const SCOPES: Record<string, string[]> = {
   'agent list_chats': ['chats--access:ro'],
   'agent deactivate_chat': ['chats--access:rw'],
+  // Agent Chat API v3.6 § Get Chat: "chats--all:ro or chats--access:ro, depending on the requested thread's groups".
+  'agent get_chat': ['chats--access:ro'],
   'configuration list_webhooks': ['webhooks.configuration:rw'],
   'configuration register_webhook': ['webhooks.configuration:rw'],
   'configuration unregister_webhook': ['webhooks.configuration:rw'],
@@ -660,7 +664,13 @@ export class LivechatFake implements FakeProvider {
   /** `user_added_to_chat` (Webhooks v3.6); `present: false` is how LiveChat reports an agent who writes without joining. */
   agentAssigned(sessionId: string, agent: FakeAgent, opts: { present?: boolean } = {}): WebhookRequest {
     this.addAgent(agent)
-    if (opts.present !== false) this.chats.get(sessionId)?.agents.set(agent.id, agent)
+    // Agent Chat API v3.6 § Add User to Chat: more than one agent in a chat is not available by default ("to learn how
+    // to add more than one agent to the chat, reach out to us"): the agent added is the one agent present from now on.
+    const chat = this.chats.get(sessionId)
+    if (chat && opts.present !== false) {
+      chat.agents.clear()
+      chat.agents.set(agent.id, agent)
+    }
     return this.webhook('user_added_to_chat', {
       chat_id: sessionId,
       thread_id: this.threadOf(sessionId),
@@ -683,6 +693,16 @@ export class LivechatFake implements FakeProvider {
   /** `chat_transferred` (Webhooks v3.6): `thread_id` is "present if the chat is active", so an archived chat's has none. */
   transferred(sessionId: string, to: { agentIds?: string[]; groupIds?: number[] }): WebhookRequest {
     const thread = this.lastThread(sessionId)
+    // Webhooks v3.6 § chat_transferred: `transferred_to` holds "the agents the chat is assigned to after the transfer":
+    // they are the chat's agents now (an unknown id is an agent of the license the fake has no profile for).
+    const chat = this.chats.get(sessionId)
+    if (chat && to.agentIds?.length && thread?.active !== false) {
+      chat.agents.clear()
+      for (const id of to.agentIds) {
+        const known = this.agents.get(id)
+        chat.agents.set(id, { id, name: known?.name ?? id, ...(known?.avatar ? { pictureUrl: known.avatar } : {}) })
+      }
+    }
     return this.webhook('chat_transferred', {
       chat_id: sessionId,
       ...(thread?.active === false ? {} : { thread_id: this.threadOf(sessionId) }),
@@ -1001,6 +1021,20 @@ export class LivechatFake implements FakeProvider {
     switch (action) {
       case 'list_chats':
         return HttpResponse.json({ chats_summary: [], found_chats: 0 })
+      case 'get_chat': {
+        // Agent Chat API v3.6 § Get Chat (platform.text.com/docs/messaging/agent-chat-api#get-chat): the chat with one
+        // thread (the named one, else the latest) and the chat's `users` now, each with `present`. Possible errors
+        // (§ Possible errors): not_found for a chat or thread the license does not have, missing_access for a chat
+        // outside the requester's groups without chats--all.
+        const chat = this.chats.get(body.chat_id)
+        if (!chat) return lcError(404, 'not_found', 'Chat not found')
+        const thread = body.thread_id ? chat.threads.find((t) => t.id === body.thread_id) : chat.threads[chat.threads.length - 1]
+        if (!thread) return lcError(404, 'not_found', 'Thread not found')
+        if (!this.options.scopes.some((s) => grants(s, 'chats--all:ro')) && !chat.groupIds.some((g) => [0, GROUP_ID].includes(g))) {
+          return lcError(403, 'missing_access', 'Missing access')
+        }
+        return HttpResponse.json(this.chatJson(chat, thread))
+      }
       case 'deactivate_chat': {
         const chat = this.chats.get(body.id)
         if (!chat) return lcError(404, 'not_found', 'Chat not found')

@@ -97,6 +97,84 @@ describe('transient versus permanent while applying a webhook', () => {
   })
 })
 
+/**
+ * `user_added_to_chat` and `chat_transferred` carry no event time and their only proof is the static `secret_key`
+ * (Webhooks v3.6), so each is confirmed with Agent Chat API v3.6 `get_chat` (the chat's `users` with `present`, the
+ * thread's `active`) before it is reported.
+ */
+describe('replays of untimed assignments', () => {
+  it('user_added_to_chat for Alice replayed after the transfer to Bob → 200, ignored: the session stays with Bob', async () => {
+    const { conversationId, chatId } = await open()
+    const toAlice = fake.agentAssigned(chatId, alice)
+    expect((await deliver(toAlice)).status).toBe(200)
+    fake.addAgent(bob)
+    expect((await deliver(fake.transferred(chatId, { agentIds: [bob.id] }))).status).toBe(200)
+    const checks = fake.callsTo('agent', 'get_chat').length
+    const writes = rig.writeCount()
+    expect((await deliver(toAlice)).status).toBe(200)
+    expect(fake.callsTo('agent', 'get_chat').length).toBe(checks + 1)
+    expect(fake.callsTo('agent', 'get_chat').at(-1)!.body).toEqual({ chat_id: chatId, thread_id: expect.any(String) })
+    expect(rig.writeCount()).toBe(writes)
+    expect(assignedNames()).toEqual([alice.name, bob.name])
+    const bobUser = rig.users().find((u) => u.name === bob.name && u.tags?.kind === 'agent')
+    expect(rig.conversation(conversationId).tags.agentId).toBe(bobUser.tags.externalId)
+  })
+
+  it('a chat_transferred to Alice replayed after a later transfer to Bob is ignored too', async () => {
+    const { chatId } = await open()
+    fake.addAgent(alice)
+    fake.addAgent(bob)
+    const toAlice = fake.transferred(chatId, { agentIds: [alice.id] })
+    expect((await deliver(toAlice)).status).toBe(200)
+    expect((await deliver(fake.transferred(chatId, { agentIds: [bob.id] }))).status).toBe(200)
+    expect((await deliver(toAlice)).status).toBe(200)
+    expect(assignedNames()).toEqual([alice.name, bob.name])
+  })
+
+  it('get_chat failing with 503 → the webhook is answered 503 (redelivered), then applied', async () => {
+    const { chatId } = await open()
+    fake.inject('agent get_chat', { status: 503, body: { error: { type: 'service_unavailable', message: 'injected' } } })
+    const join = fake.agentAssigned(chatId, alice)
+    process.env.HITL_HTTP_RETRIES = '0'
+    try {
+      expect((await deliver(join)).status).toBe(503)
+    } finally {
+      delete process.env.HITL_HTTP_RETRIES
+    }
+    expect(rig.events('hitlAssigned')).toHaveLength(0)
+    expect((await deliver(join)).status).toBe(200)
+    expect(assignedNames()).toEqual([alice.name])
+  })
+
+  it('get_chat refused (not_found, Agent Chat API v3.6 § Possible errors) → 200, the assignment is ignored', async () => {
+    const { chatId } = await open()
+    fake.inject('agent get_chat', { status: 404, body: { error: { type: 'not_found', message: 'Chat not found' } } })
+    const writes = rig.writeCount()
+    expect((await deliver(fake.agentAssigned(chatId, alice))).status).toBe(200)
+    expect(rig.writeCount()).toBe(writes)
+    expect(rig.events('hitlAssigned')).toHaveLength(0)
+  })
+
+  it('an assignment whose chat properties do not name the app is not confirmed: no get_chat, no Botpress request', async () => {
+    const { chatId } = await open()
+    const bare = (req: WebhookRequest): WebhookRequest => ({ ...req, body: JSON.stringify({ ...JSON.parse(req.body), additional_data: {} }) })
+    const before = rig.requestCount()
+    expect((await deliver(bare(fake.agentAssigned(chatId, alice)))).status).toBe(200)
+    expect((await deliver(bare(fake.transferred(chatId, { agentIds: [alice.id] })))).status).toBe(200)
+    expect(rig.requestCount()).toBe(before)
+    expect(fake.callsTo('agent', 'get_chat')).toHaveLength(0)
+    expect(rig.events('hitlAssigned')).toHaveLength(0)
+  })
+
+  it('a foreign chat\'s assignment costs no get_chat', async () => {
+    const foreign = fake.foreignChat()
+    fake.addAgent(carol)
+    expect((await deliver(fake.agentAssigned(foreign, alice))).status).toBe(200)
+    expect((await deliver(fake.transferred(foreign, { agentIds: [carol.id] }))).status).toBe(200)
+    expect(fake.callsTo('agent', 'get_chat')).toHaveLength(0)
+  })
+})
+
 describe('archived chats', () => {
   it('chat_transferred of an archived chat (no thread_id) never assigns the closed session, nor a later one', async () => {
     const first = await open()
