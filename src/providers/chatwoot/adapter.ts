@@ -46,6 +46,8 @@ export const createChatwootAdapter = (config: ChatwootConfig, deps: ProviderDeps
   const setup = createSetup(config, deps, api)
   const contacts = createContacts(api, () => setup.inboxId())
   const log = deps.logger
+  /** The secret the last seal opened to, registered for redaction once rather than on every delivery. */
+  let lastOpened: string | undefined
 
   /** Extras that must not cost the user the hand-off: a failure is logged, the session stays open. */
   const bestEffort = async (what: string, run: () => Promise<unknown>): Promise<boolean> => {
@@ -195,7 +197,19 @@ export const createChatwootAdapter = (config: ChatwootConfig, deps: ProviderDeps
 
     // ─── webhooks ─────────────────────────────────────────────────────────────
 
-    verifyWebhook: (req: WebhookRequest) => verifyWebhook(req, { token: setup.urlToken, secret: async () => (await setup.read()).webhookSecret }),
+    /** From the request and the configuration alone (the secret is sealed in the URL): no Botpress read, warm or cold. */
+    verifyWebhook: (req: WebhookRequest) =>
+      verifyWebhook(req, {
+        token: setup.urlToken,
+        signedToken: setup.signedToken,
+        key: setup.sealKey,
+        known: () => setup.peek()?.webhookSecret,
+        opened: (secret) => {
+          if (secret === lastOpened) return
+          lastOpened = secret
+          deps.secrets.add(secret)
+        },
+      }),
 
     parseWebhook(req: WebhookRequest) {
       const inboxId = config.inboxId?.trim() || setup.peek()?.inboxId

@@ -10,7 +10,7 @@ export default defineProvider({
   title: TITLE,
   configSchema: chatwootConfigSchema,
   available: true,
-  // The URL token is derived from the access token: redacted like it wherever it could appear (the webhook URL).
-  secrets: (config) => [config.apiAccessToken, config.apiAccessToken ? urlToken(config) : undefined],
+  // The URL tokens are derived from the access token: redacted like it wherever it could appear (the webhook URL).
+  secrets: (config) => (config.apiAccessToken ? [config.apiAccessToken, urlToken(config), urlToken(config, true)] : [config.apiAccessToken]),
   create: (config, deps) => createChatwootAdapter(config, deps),
 })

@@ -1,7 +1,8 @@
 /**
  * register / unregister, and what they leave behind: the API inbox the sessions live in and ONE account webhook for
  * the integration's URL. Their ids (and the webhook's signing secret, when Chatwoot returns one) are kept in the
- * provider store and, on a warm instance, in a bounded cache.
+ * provider store and, on a warm instance, in a bounded cache. Verification reads neither: a signing webhook's URL
+ * carries its secret sealed (webhook.ts `sealSecret`), so any instance checks a signature from the request alone.
  */
 import { createCache, createSingleFlight } from '../../core/cache'
 import { ConfigurationError, errorMessage, ProviderError } from '../../core/errors'
@@ -9,7 +10,7 @@ import type { ProviderDeps } from '../../core/types'
 import { asId, isRecord, str } from '../shared'
 import { baseUrlOf, TITLE, unwrap, type ChatwootApi } from './api'
 import type { ChatwootConfig } from './config'
-import { carriesToken, EVENTS, urlBase, urlToken, withToken } from './webhook'
+import { carriesToken, EVENTS, openSeal, sealKey, sealOf, sealSecret, urlBase, urlToken, withToken } from './webhook'
 
 export const INBOX_NAME = 'Botpress'
 
@@ -51,6 +52,8 @@ const listOf = (raw: unknown, key: string): unknown[] => {
 
 export const createSetup = (config: ChatwootConfig, deps: Pick<ProviderDeps, 'store' | 'secrets' | 'logger' | 'ctx'>, api: ChatwootApi) => {
   const token = urlToken(config)
+  const signedToken = urlToken(config, true)
+  const seals = sealKey(config)
   const key = `${deps.ctx.integrationId}|${baseUrlOf(config)}|${api.accountId}|${token}`
 
   /** What register left, from memory or the store (one Botpress read on a cold instance). */
@@ -140,36 +143,65 @@ export const createSetup = (config: ChatwootConfig, deps: Pick<ProviderDeps, 'st
 
   const ours = (list: Webhook[], webhookUrl: string | undefined, knownId?: string) => {
     const base = webhookUrl ? urlBase(webhookUrl) : undefined
-    return list.filter((w) => w.id === knownId || (base && urlBase(w.url) === base) || carriesToken(w.url, token))
+    return list.filter((w) => w.id === knownId || (base && urlBase(w.url) === base) || carriesToken(w.url, token, signedToken))
   }
 
   const deleteWebhook = async (id: string) => {
     await api.call({ method: 'DELETE', path: `webhooks/${encodeURIComponent(id)}`, okStatuses: [404], responseType: 'text', operation: 'delete webhook' })
   }
 
-  /** One account webhook for this integration: found (by id, URL or token) and brought up to date, or created. */
+  /**
+   * The URL Chatwoot should call: for a signing webhook the signing token and its secret sealed, reusing the seal the
+   * current URL carries when it still opens to that secret (a save that changes nothing keeps the URL as it is).
+   */
+  const targetFor = (webhookUrl: string, current: Webhook | undefined, secret: string | undefined): string => {
+    if (!secret) return withToken(webhookUrl, token)
+    const sealed = current && sealOf(current.url)
+    const reuse = sealed && carriesToken(current.url, signedToken) && openSeal(sealed, seals) === secret ? sealed : undefined
+    return withToken(webhookUrl, signedToken, reuse ?? sealSecret(secret, seals))
+  }
+
+  const writeWebhook = async (id: string | undefined, url: string, subscriptions: string[]): Promise<Webhook> => {
+    const res = await api.call({
+      method: id ? 'PATCH' : 'POST',
+      path: id ? `webhooks/${encodeURIComponent(id)}` : 'webhooks',
+      json: { url, subscriptions },
+      operation: id ? 'update webhook' : 'create webhook',
+    })
+    const webhook = webhookOf(res.body)
+    if (!webhook) throw new ProviderError(`${TITLE} answered the webhook request without its id`, { provider: TITLE, operation: id ? 'update webhook' : 'create webhook' })
+    return webhook
+  }
+
+  /**
+   * One account webhook for this integration: found (by id, URL or token) and brought up to date, or created. A new
+   * webhook learns its secret from Chatwoot's answer, so a signing one is created and then given its sealed URL.
+   */
   const ensureWebhook = async (webhookUrl: string, knownId: string | undefined): Promise<Webhook> => {
-    const target = withToken(webhookUrl, token)
-    deps.secrets.add(token)
+    deps.secrets.add(token, signedToken)
     const mine = ours(await webhooks(), webhookUrl, knownId)
     const keep = mine.find((w) => w.id === knownId) ?? mine.find((w) => urlBase(w.url) === urlBase(webhookUrl)) ?? mine[0]
     for (const extra of mine.filter((w) => w !== keep)) await deleteWebhook(extra.id)
     const subscriptions = [...new Set([...(keep?.subscriptions ?? []), ...EVENTS])]
-    if (keep && keep.url === target && EVENTS.every((e) => keep.subscriptions.includes(e))) return keep
-    const res = await api.call({
-      method: keep ? 'PATCH' : 'POST',
-      path: keep ? `webhooks/${encodeURIComponent(keep.id)}` : 'webhooks',
-      json: { url: target, subscriptions },
-      operation: keep ? 'update webhook' : 'create webhook',
-    })
-    const webhook = webhookOf(res.body)
-    if (!webhook) throw new ProviderError(`${TITLE} answered the webhook request without its id`, { provider: TITLE, operation: 'create webhook' })
-    // An update answers without the secret on some versions: the one listed before stays valid (it is not rotated).
-    return { ...webhook, secret: webhook.secret ?? keep?.secret }
+    let current = keep ?? (await writeWebhook(undefined, withToken(webhookUrl, token), subscriptions))
+    deps.secrets.add(current.secret)
+    // Bounded: the secret a PATCH answers with is sealed again if it differs (Chatwoot keeps it on update: the
+    // controller permits only url/subscriptions/name; a version that rotated it would be caught here).
+    for (let round = 0; ; round++) {
+      const target = targetFor(webhookUrl, current, current.secret)
+      if (current.url === target && EVENTS.every((e) => current.subscriptions.includes(e))) return current
+      if (round === 3) throw new ProviderError(`${TITLE} changed the webhook's signing secret on every update`, { provider: TITLE, operation: 'update webhook' })
+      const updated = await writeWebhook(current.id, target, subscriptions)
+      // An update answers without the secret on some versions: the one known before stays valid (it is not rotated).
+      current = { ...updated, secret: updated.secret ?? current.secret }
+      deps.secrets.add(current.secret)
+    }
   }
 
   return {
     urlToken: token,
+    signedToken,
+    sealKey: seals,
 
     /** What this instance already knows, without any request. */
     peek: (): SetupData | undefined => setups.get(key),
@@ -184,7 +216,7 @@ export const createSetup = (config: ChatwootConfig, deps: Pick<ProviderDeps, 'st
       if (known) return known
       const data = await lazySetup(key, async () => {
         const inbox = await resolveInbox({})
-        const found = (await webhooks()).filter((w) => carriesToken(w.url, token)).pop()
+        const found = (await webhooks()).filter((w) => carriesToken(w.url, token, signedToken)).pop()
         const data: SetupData = { ...inbox, ...(found ? { webhookId: found.id, webhookSecret: found.secret } : {}) }
         await save(data)
         return data

@@ -9,11 +9,15 @@
  * 2. Where Chatwoot returned a signing `secret` when the webhook was made, `X-Chatwoot-Signature: sha256=<hex
  *    HMAC-SHA256(secret, "<X-Chatwoot-Timestamp>.<raw body>")>` is required as well, within 5 minutes ([DOCS]
  *    api-reference/webhook-verification.mdx). A stripped signature is refused, not downgraded to the token.
+ *    The secret travels in the URL itself, sealed (`bp_seal`: AES-256-GCM under a key derived from the access token,
+ *    bound to the URL token), so that checking a signature needs no Botpress state either: a cold instance refuses a
+ *    forged delivery with 0 Botpress and 0 Chatwoot requests. Whoever sees the URL learns nothing of the secret.
  *
  * Payloads ([CW] app/listeners/webhook_listener.rb, app/models/message.rb `webhook_data`,
  * app/presenters/conversations/event_data_presenter.rb): `message_created` is the message at top level with its
  * `conversation`; `conversation_*` events are the conversation with `changed_attributes`.
  */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
 import { hmac, header, isFresh, safeEqual } from '../../core/crypto'
 import { BadRequestError } from '../../core/errors'
 import type { Agent, InboundEvent, InboundMessage, ParsedWebhook, SessionKey, VerifyResult, WebhookRequest } from '../../core/types'
@@ -23,6 +27,7 @@ import { accountIdOf } from './api'
 import type { ChatwootConfig } from './config'
 
 export const TOKEN_PARAM = 'bp_token'
+export const SEAL_PARAM = 'bp_seal'
 export const SIGNATURE_HEADER = 'x-chatwoot-signature'
 export const TIMESTAMP_HEADER = 'x-chatwoot-timestamp'
 export const SIGNATURE_WINDOW_SECONDS = 300
@@ -34,15 +39,71 @@ const MAX_TEXT = 20_000
 const MAX_NAME = 200
 const MAX_ATTACHMENTS = 20
 
-/** The URL token: derived from the configuration, so that no state is needed to check it. */
-export const urlToken = (config: Pick<ChatwootConfig, 'apiAccessToken' | 'accountId'>): string =>
-  hmac('sha256', config.apiAccessToken, `botpress-hitl:chatwoot-webhook:${accountIdOf(config)}`).slice(0, 40)
+/**
+ * The URL token: derived from the configuration, so that no state is needed to check it. A signing webhook's URL carries
+ * the `signed` token instead, which demands a seal and a signature: someone who saw that URL cannot strip them and pass
+ * as a Chatwoot that does not sign, since the other token cannot be derived from it.
+ */
+export const urlToken = (config: Pick<ChatwootConfig, 'apiAccessToken' | 'accountId'>, signed = false): string =>
+  hmac('sha256', config.apiAccessToken, `botpress-hitl:chatwoot-webhook${signed ? '-signed' : ''}:${accountIdOf(config)}`).slice(0, 40)
 
-/** The integration's webhook URL with our token added (any query it had is kept). */
-export const withToken = (webhookUrl: string, token: string): string => {
+/** The integration's webhook URL with our token (and, for a signing webhook, the sealed secret) added; any query it had is kept. */
+export const withToken = (webhookUrl: string, token: string, seal?: string): string => {
   const url = new URL(webhookUrl)
   url.searchParams.set(TOKEN_PARAM, token)
+  if (seal) url.searchParams.set(SEAL_PARAM, seal)
+  else url.searchParams.delete(SEAL_PARAM)
   return url.toString()
+}
+
+// ─── the sealed secret ────────────────────────────────────────────────────────
+
+const SEAL_LABEL = 'botpress-hitl:chatwoot-webhook-seal:v1'
+const IV_BYTES = 12
+const TAG_BYTES = 16
+/** A secret Chatwoot returns is short (24-byte tokens); 256 bytes bounds the work done on a hostile seal. */
+const MAX_SECRET_BYTES = 256
+const MAX_SEAL = Math.ceil(((IV_BYTES + MAX_SECRET_BYTES + TAG_BYTES) * 4) / 3)
+
+export type SealKey = { key: Buffer; aad: Buffer }
+
+/** The seal's key: HMAC-SHA256(access token, fixed label); authenticated data: the URL token (so: this account). */
+export const sealKey = (config: Pick<ChatwootConfig, 'apiAccessToken' | 'accountId'>): SealKey => ({
+  key: createHmac('sha256', config.apiAccessToken).update(SEAL_LABEL).digest(),
+  aad: Buffer.from(urlToken(config, true), 'utf8'),
+})
+
+/** base64url(IV ‖ AES-256-GCM(secret) ‖ tag), with a random 12-byte IV. */
+export const sealSecret = (secret: string, { key, aad }: SealKey, iv: Buffer = randomBytes(IV_BYTES)): string => {
+  const cipher = createCipheriv('aes-256-gcm', key, iv)
+  cipher.setAAD(aad)
+  const body = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()])
+  return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')
+}
+
+/** The secret inside a seal this integration made, or undefined (tampered, foreign, malformed, too long): never throws. */
+export const openSeal = (seal: string, { key, aad }: SealKey): string | undefined => {
+  if (!seal || seal.length > MAX_SEAL || !/^[A-Za-z0-9_-]+$/.test(seal)) return undefined
+  const raw = Buffer.from(seal, 'base64url')
+  if (raw.length <= IV_BYTES + TAG_BYTES) return undefined
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES })
+    decipher.setAAD(aad)
+    decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES))
+    const plain = Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]).toString('utf8')
+    return plain || undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The seal a webhook URL carries, if any. */
+export const sealOf = (url: string): string | undefined => {
+  try {
+    return new URL(url).searchParams.get(SEAL_PARAM) ?? undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** A URL without query or fragment, to recognise our webhook whatever token it carries. */
@@ -55,21 +116,21 @@ export const urlBase = (url: string): string => {
   }
 }
 
-/** Whether a webhook URL carries this token. */
-export const carriesToken = (url: string, token: string): boolean => {
+/** Whether a webhook URL carries one of these tokens. */
+export const carriesToken = (url: string, ...tokens: string[]): boolean => {
+  let given: string
   try {
-    return safeEqual(new URL(url).searchParams.get(TOKEN_PARAM) ?? '', token)
+    given = new URL(url).searchParams.get(TOKEN_PARAM) ?? ''
   } catch {
     return false
   }
+  return tokens.some((token) => safeEqual(given, token))
 }
 
 const fail = (reason: string): VerifyResult => ({ ok: false, reason })
 
-const queryToken = (query: string): string | undefined => {
-  if (!query || query.length > MAX_QUERY) return undefined
-  return new URLSearchParams(query.replace(/^\?/, '')).get(TOKEN_PARAM) ?? undefined
-}
+const queryParams = (query: string): URLSearchParams | undefined =>
+  query && query.length <= MAX_QUERY ? new URLSearchParams(query.replace(/^\?/, '')) : undefined
 
 /** `X-Chatwoot-Signature` over `<timestamp>.<raw body>` with the webhook's secret, within the window. */
 export const verifySignature = (secret: string, req: WebhookRequest, now = Date.now()): VerifyResult => {
@@ -84,19 +145,44 @@ export const verifySignature = (secret: string, req: WebhookRequest, now = Date.
 }
 
 export type VerifyContext = {
+  /** The URL token of a webhook that is not signed, and the one of a signing webhook (`urlToken(config, true)`). */
   token: string
-  /** The webhook's signing secret, if Chatwoot gave one; read only once the URL token matched. */
-  secret: () => Promise<string | undefined>
+  signedToken: string
+  key: SealKey
+  /**
+   * What this instance already knows without any request (a warm cache of what register stored): the webhook's
+   * secret, when it has one. Never a Botpress read: verification costs nothing, warm or cold.
+   */
+  known?: () => string | undefined
+  /** Called with the secret a seal opened to, so that logs and errors redact it. */
+  opened?: (secret: string) => void
   now?: number
 }
 
+/**
+ * Synchronous work on the request alone, no state:
+ * - the signing token (constant time) → the seal must open and the signature verify with the secret inside it;
+ * - the plain token → a Chatwoot that does not sign: the token is the proof; but a seal there is refused, and a
+ *   secret this instance already knows (a URL registered before seals existed) still demands the signature.
+ */
 export const verifyWebhook = async (req: WebhookRequest, ctx: VerifyContext): Promise<VerifyResult> => {
-  const given = queryToken(req.query)
-  if (!given) return fail(`the webhook URL carries no ${TOKEN_PARAM}: save the integration again so that Chatwoot gets its URL`)
-  if (!safeEqual(given, ctx.token)) return fail(`the webhook URL's ${TOKEN_PARAM} is wrong`)
-  const secret = await ctx.secret()
-  // No secret: a Chatwoot that does not sign (it returned none when the webhook was made); the URL token is the proof.
-  return secret ? verifySignature(secret, req, ctx.now) : { ok: true }
+  const params = queryParams(req.query)
+  const given = params?.get(TOKEN_PARAM)
+  if (!params || !given) return fail(`the webhook URL carries no ${TOKEN_PARAM}: save the integration again so that Chatwoot gets its URL`)
+  const signing = safeEqual(given, ctx.signedToken)
+  if (!signing && !safeEqual(given, ctx.token)) return fail(`the webhook URL's ${TOKEN_PARAM} is wrong`)
+  const seal = params.get(SEAL_PARAM)
+  if (!signing) {
+    if (seal !== null) return fail(`the webhook URL carries a ${SEAL_PARAM} with the token of a webhook that does not sign`)
+    const known = ctx.known?.()
+    // A Chatwoot that does not sign (it returned no secret when the webhook was made): the URL token is the proof.
+    return known ? verifySignature(known, req, ctx.now) : { ok: true }
+  }
+  if (!seal) return fail(`the webhook URL of a signing webhook carries no ${SEAL_PARAM}: save the integration again`)
+  const secret = openSeal(seal, ctx.key)
+  if (!secret) return fail(`the webhook URL's ${SEAL_PARAM} does not open: it was not made by this integration for this access token`)
+  ctx.opened?.(secret)
+  return verifySignature(secret, req, ctx.now)
 }
 
 // ─── payloads ─────────────────────────────────────────────────────────────────

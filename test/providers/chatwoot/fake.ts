@@ -11,7 +11,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { http, HttpResponse } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
-import { urlToken, withToken } from '../../../src/providers/chatwoot/webhook'
+import { sealKey, sealSecret, urlToken, withToken } from '../../../src/providers/chatwoot/webhook'
 import type { FakeAgent, FakeContact, FakeProvider, LookupFault, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
 import {
   conversationChanged,
@@ -125,7 +125,8 @@ export class ChatwootFake implements FakeProvider {
 
   /**
    * A new account: nothing but one account webhook carrying the integration's URL token, as an earlier save left it
-   * (the suites that never call register still receive webhooks Chatwoot can only send to a URL it was given).
+   * (the suites that never call register still receive webhooks Chatwoot can only send to a URL it was given): on a
+   * signing Chatwoot, the signing token and the webhook's secret sealed, as register leaves it (setup.ts).
    */
   wipe(options: { preRegistered?: boolean } = {}) {
     this.reset()
@@ -133,8 +134,9 @@ export class ChatwootFake implements FakeProvider {
     this.webhooks.clear()
     this.agents.clear()
     if (options.preRegistered === false) return
-    const url = withToken('https://webhook.botpress.cloud/earlier-registration', urlToken(this.section()))
-    this.addWebhook(url, ['message_created', 'conversation_updated', 'conversation_status_changed'])
+    const base = 'https://webhook.botpress.cloud/earlier-registration'
+    const hook = this.addWebhook(withToken(base, urlToken(this.section())), ['message_created', 'conversation_updated', 'conversation_status_changed'])
+    if (hook.secret) hook.url = withToken(base, urlToken(this.section(), true), sealSecret(hook.secret, sealKey(this.section())))
   }
 
   contacts(): FakeContact[] {
@@ -235,8 +237,8 @@ export class ChatwootFake implements FakeProvider {
    * spec has no inbox deletion: paths under /inboxes offer no DELETE), and connect reuses it (register.test.ts).
    */
   registrations() {
-    const token = urlToken(this.section())
-    return [...this.webhooks.values()].filter((w) => new URL(w.url).searchParams.get('bp_token') === token).length
+    const tokens = [urlToken(this.section()), urlToken(this.section(), true)]
+    return [...this.webhooks.values()].filter((w) => tokens.includes(new URL(w.url).searchParams.get('bp_token') ?? '')).length
   }
 
   /** An agent of the account (GET /api/v1/accounts/{account_id}/agents lists it), by its Chatwoot user id. */

@@ -98,7 +98,14 @@ export const operate = async (fake: ChatwootFake, operationId: string, params: R
         if (why) return invalid(why, ['subscriptions'])
         hook.subscriptions = body.subscriptions as string[]
       }
-      if (typeof body.url === 'string') hook.url = body.url
+      // [CW] app/controllers/api/v1/accounts/webhooks_controller.rb `webhook_params` permits url, subscriptions, name (and
+      // inbox_id), never `secret`; the model sets it only when the webhook is created (README "Account webhooks API",
+      // chatwoot#13862): an update keeps the secret, and the answer carries it as the create answer does.
+      if (typeof body.url === 'string') {
+        // [CW] app/models/webhook.rb: the url's uniqueness in the account is validated on update too.
+        if ([...fake.webhooks.values()].some((w) => w !== hook && w.url === body.url)) return invalid('Url has already been taken', ['url'])
+        hook.url = body.url
+      }
       hook.touched = $.tick()
       return HttpResponse.json({ payload: { webhook: webhookJson(hook) } })
     }

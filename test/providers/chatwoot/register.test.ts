@@ -1,7 +1,8 @@
 /** register / unregister against the fake account: what exists on Chatwoot afterwards, and what the store keeps. */
 import { ConfigurationError } from '../../../src/core/errors'
-import { urlToken } from '../../../src/providers/chatwoot/webhook'
-import { ChatwootFake } from './fake'
+import { openSeal, sealKey, urlToken } from '../../../src/providers/chatwoot/webhook'
+import { http } from 'msw'
+import { BASE_URL, ChatwootFake } from './fake'
 import { makeAdapter, memoryStore, WEBHOOK_URL } from './harness'
 
 const fake = new ChatwootFake()
@@ -11,18 +12,29 @@ beforeEach(() => fake.wipe({ preRegistered: false }))
 afterEach(() => expect(fake.violations()).toEqual([]))
 
 const ours = () => [...fake.webhooks.values()]
+const param = (url: string, name: string) => new URL(url).searchParams.get(name)
 const apiInboxes = () => [...fake.inboxes.values()].filter((i) => i.channel_type === 'Channel::Api')
 
 describe('register', () => {
-  it('three saves → one "Botpress" API inbox and one account webhook with the events it needs', async () => {
+  it('three saves → one "Botpress" API inbox and one account webhook with the events it needs, its URL stable', async () => {
     const store = memoryStore()
-    for (let i = 0; i < 3; i++) await makeAdapter(fake, { store }).adapter.connect({ webhookUrl: WEBHOOK_URL })
+    const urls: string[] = []
+    for (let i = 0; i < 3; i++) {
+      await makeAdapter(fake, { store }).adapter.connect({ webhookUrl: WEBHOOK_URL })
+      urls.push(ours()[0]!.url)
+    }
+    // The seal's IV is random: a save that changes nothing must reuse the URL, not re-seal (no PATCH at all).
+    expect(new Set(urls).size).toBe(1)
+    expect(fake.callsTo('update-a-webhook')).toHaveLength(1)
     expect(apiInboxes()).toHaveLength(1)
     expect(apiInboxes()[0]!.name).toBe('Botpress')
     expect(ours()).toHaveLength(1)
     const [hook] = ours()
     expect(hook!.subscriptions.sort()).toEqual(['conversation_status_changed', 'conversation_updated', 'message_created'])
-    expect(new URL(hook!.url).searchParams.get('bp_token')).toBe(urlToken(fake.section()))
+    // A signing Chatwoot: the signing token, and the secret sealed so that any instance can check signatures statelessly.
+    expect(param(hook!.url, 'bp_token')).toBe(urlToken(fake.section(), true))
+    expect(openSeal(param(hook!.url, 'bp_seal')!, sealKey(fake.section()))).toBe(hook!.secret)
+    expect(hook!.url).not.toContain(hook!.secret!)
     expect(hook!.url.startsWith(`${WEBHOOK_URL}?`)).toBe(true)
     expect(fake.callsTo('inboxCreation')).toHaveLength(1)
     expect(fake.callsTo('create-a-webhook')).toHaveLength(1)
@@ -34,7 +46,7 @@ describe('register', () => {
     await adapter.connect({ webhookUrl: WEBHOOK_URL })
     const [hook] = ours()
     expect(hook!.secret).toBeTruthy()
-    expect(added).toEqual(expect.arrayContaining([hook!.secret, urlToken(fake.section())]))
+    expect(added).toEqual(expect.arrayContaining([hook!.secret, urlToken(fake.section()), urlToken(fake.section(), true)]))
     expect(logs.join('\n')).not.toContain(hook!.secret!)
     expect(logs.join('\n')).toMatch(/signed/)
   })
@@ -45,7 +57,9 @@ describe('register', () => {
       const { adapter, store, logs } = makeAdapter(fake)
       await adapter.connect({ webhookUrl: WEBHOOK_URL })
       expect(store.data.webhookSecret).toBeUndefined()
-      expect(new URL(ours()[0]!.url).searchParams.get('bp_token')).toBe(urlToken(fake.section()))
+      expect(param(ours()[0]!.url, 'bp_token')).toBe(urlToken(fake.section()))
+      expect(param(ours()[0]!.url, 'bp_seal')).toBeNull()
+      expect(fake.callsTo('update-a-webhook')).toHaveLength(0)
       expect(logs.join('\n')).toMatch(/does not sign/)
     } finally {
       fake.options.signs = true
@@ -61,8 +75,34 @@ describe('register', () => {
     await makeAdapter(fake, { store }).adapter.connect({ webhookUrl: WEBHOOK_URL })
     expect(ours()).toHaveLength(1)
     expect(ours()[0]!.id).toBe(before.id)
-    expect(ours()[0]!.url).toBe(`${WEBHOOK_URL}?bp_token=${urlToken(fake.section())}`)
-    expect(fake.callsTo('update-a-webhook')).toHaveLength(1)
+    expect(param(ours()[0]!.url, 'bp_token')).toBe(urlToken(fake.section(), true))
+    expect(openSeal(param(ours()[0]!.url, 'bp_seal')!, sealKey(fake.section()))).toBe(before.secret)
+    // One update when the webhook was created (to give it its sealed URL), one for the stale token.
+    expect(fake.callsTo('update-a-webhook')).toHaveLength(2)
+  })
+
+  it('a URL whose seal no longer opens to the webhook secret (changed by hand, or another token) is sealed again', async () => {
+    const store = memoryStore()
+    await makeAdapter(fake, { store }).adapter.connect({ webhookUrl: WEBHOOK_URL })
+    const hook = fake.webhooks.get(ours()[0]!.id)!
+    hook.secret = 'rotated-secret-0123456789'
+    await makeAdapter(fake, { store }).adapter.connect({ webhookUrl: WEBHOOK_URL })
+    expect(openSeal(param(hook.url, 'bp_seal')!, sealKey(fake.section()))).toBe('rotated-secret-0123456789')
+    expect(store.data.webhookSecret).toBe('rotated-secret-0123456789')
+  })
+
+  it('a Chatwoot whose update rotated the secret: the new one is sealed in turn', async () => {
+    const store = memoryStore()
+    await makeAdapter(fake, { store }).adapter.connect({ webhookUrl: WEBHOOK_URL })
+    const hook = fake.webhooks.get(ours()[0]!.id)!
+    hook.url = `${WEBHOOK_URL}?bp_token=stale`
+    const updates = fake.callsTo('update-a-webhook').length
+    // As a version that rotated the secret on update would: the next PATCH changes it, then the fake answers as usual.
+    fake.server.use(http.patch(`${BASE_URL}/*`, () => void (hook.secret = 'rotated-on-update-987654'), { once: true }))
+    await makeAdapter(fake, { store }).adapter.connect({ webhookUrl: WEBHOOK_URL })
+    expect(openSeal(param(hook.url, 'bp_seal')!, sealKey(fake.section()))).toBe('rotated-on-update-987654')
+    expect(store.data.webhookSecret).toBe('rotated-on-update-987654')
+    expect(fake.callsTo('update-a-webhook').length - updates).toBe(2)
   })
 
   it('duplicates left by hand for the same URL are removed, one webhook stays', async () => {
@@ -129,6 +169,13 @@ describe('unregister', () => {
   it('finds its webhook by URL even when the store was lost', async () => {
     await makeAdapter(fake).adapter.connect({ webhookUrl: WEBHOOK_URL })
     await makeAdapter(fake, { store: memoryStore() }).adapter.disconnect({ webhookUrl: WEBHOOK_URL })
+    expect(ours()).toHaveLength(0)
+  })
+
+  it('finds its sealed webhook by token when the store was lost and the Botpress URL changed', async () => {
+    await makeAdapter(fake).adapter.connect({ webhookUrl: WEBHOOK_URL })
+    expect(param(ours()[0]!.url, 'bp_seal')).toBeTruthy()
+    await makeAdapter(fake, { store: memoryStore() }).adapter.disconnect({ webhookUrl: 'https://webhook.botpress.cloud/another-id' })
     expect(ours()).toHaveLength(0)
   })
 })

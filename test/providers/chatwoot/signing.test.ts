@@ -1,28 +1,41 @@
 /**
  * Authenticity: the URL token (every version, from the configuration alone) and X-Chatwoot-Signature (where Chatwoot
- * returned a secret). Refusals cost no Chatwoot request, and no Botpress (store) read when the URL token is wrong.
+ * returned a secret), checked with the secret sealed in the URL. Refusals cost no Chatwoot request and no Botpress
+ * (store) read, on a warm or a cold instance.
  */
-import { urlToken, verifyWebhook, verifySignature } from '../../../src/providers/chatwoot/webhook'
+import { openSeal, sealKey, sealSecret, urlToken, verifyWebhook, verifySignature, type VerifyContext } from '../../../src/providers/chatwoot/webhook'
 import type { WebhookRequest } from '../../../src/core/types'
 import { delivery, signatureOf } from './fixtures'
 import { ChatwootFake } from './fake'
-import { makeAdapter, memoryStore } from './harness'
+import { makeAdapter, memoryStore, WEBHOOK_URL } from './harness'
 
 const SECRET = 'wh-secret-4f1d2c'
-const TOKEN = urlToken({ apiAccessToken: 'tok', accountId: '3' })
-const URL_ = `https://webhook.botpress.cloud/abc?bp_token=${TOKEN}`
+const CONFIG = { apiAccessToken: 'tok', accountId: '3' }
+const TOKEN = urlToken(CONFIG)
+const SIGNED_TOKEN = urlToken(CONFIG, true)
+const KEY = sealKey(CONFIG)
+const SEAL = sealSecret(SECRET, KEY)
+const URL_ = `https://webhook.botpress.cloud/abc?bp_token=${SIGNED_TOKEN}&bp_seal=${SEAL}`
+const PLAIN_URL = `https://webhook.botpress.cloud/abc?bp_token=${TOKEN}`
 const NOW = Date.parse('2026-03-01T12:00:00Z')
 const body = { event: 'message_created', id: 1 }
 const signed = (at = NOW) => delivery(URL_, body, SECRET, at)
-const ctx = (secret: string | undefined, reads = { n: 0 }) => ({
+const ctx = (known?: string, opened: string[] = []): VerifyContext => ({
   token: TOKEN,
+  signedToken: SIGNED_TOKEN,
+  key: KEY,
   now: NOW,
-  secret: async () => {
-    reads.n++
-    return secret
-  },
+  known: () => known,
+  opened: (s) => void opened.push(s),
 })
 const withHeader = (req: WebhookRequest, name: string, value: string | undefined) => ({ ...req, headers: { ...req.headers, [name]: value } })
+const withParam = (req: WebhookRequest, name: string, value: string | undefined) => {
+  const query = new URLSearchParams(req.query)
+  if (value === undefined) query.delete(name)
+  else query.set(name, value)
+  return { ...req, query: query.toString() }
+}
+const flip = (text: string, at: number) => `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`
 
 describe('verifySignature ([DOCS] api-reference/webhook-verification.mdx)', () => {
   it('accepts a valid signature over "<timestamp>.<raw body>"', () => {
@@ -53,30 +66,67 @@ describe('verifySignature ([DOCS] api-reference/webhook-verification.mdx)', () =
   })
 })
 
-describe('verifyWebhook: URL token, then signature', () => {
-  it('a request without the URL token is refused before the secret is even looked up', async () => {
-    const reads = { n: 0 }
-    const req = { ...signed(), query: '' }
-    expect((await verifyWebhook(req, ctx(SECRET, reads))).ok).toBe(false)
-    expect((await verifyWebhook({ ...req, query: 'bp_token=' + 'f'.repeat(40) }, ctx(SECRET, reads))).ok).toBe(false)
-    expect((await verifyWebhook({ ...req, query: 'bp_token=' + 'x'.repeat(5000) }, ctx(SECRET, reads))).ok).toBe(false)
-    expect(reads.n).toBe(0)
+describe('the sealed secret', () => {
+  it('opens to the secret with the same configuration only; a fresh IV each time', () => {
+    expect(openSeal(SEAL, KEY)).toBe(SECRET)
+    expect(sealSecret(SECRET, KEY)).not.toBe(SEAL)
+    expect(SEAL).not.toContain(SECRET)
+    expect(openSeal(SEAL, sealKey({ apiAccessToken: 'tok2', accountId: '3' }))).toBeUndefined()
+    expect(openSeal(SEAL, sealKey({ apiAccessToken: 'tok', accountId: '4' }))).toBeUndefined()
   })
-  it('a signing webhook: token and signature both required (a stripped signature is not downgraded to the token)', async () => {
-    expect(await verifyWebhook(signed(), ctx(SECRET))).toEqual({ ok: true })
-    const stripped = withHeader(withHeader(signed(), 'x-chatwoot-signature', undefined), 'x-chatwoot-timestamp', undefined)
-    expect((await verifyWebhook(stripped, ctx(SECRET))).ok).toBe(false)
+  it.each([
+    ['a changed IV byte', flip(SEAL, 2)],
+    ['a changed ciphertext byte', flip(SEAL, 20)],
+    ['a changed tag byte', flip(SEAL, SEAL.length - 3)],
+    ['truncated', SEAL.slice(0, 30)],
+    ['empty', ''],
+    ['not base64url', `${SEAL.slice(0, -1)}=`],
+    ['far too long', 'A'.repeat(5000)],
+  ])('refuses %s (never throws)', (_what, seal) => {
+    expect(openSeal(seal, KEY)).toBeUndefined()
   })
-  it('a Chatwoot that does not sign (no secret was returned): the URL token alone proves the request', async () => {
-    const unsigned = delivery(URL_, body, undefined, NOW)
+})
+
+describe('verifyWebhook: URL token, then the sealed secret and the signature', () => {
+  it('accepts a signed delivery to the sealed URL and registers the secret it opened', async () => {
+    const opened: string[] = []
+    expect(await verifyWebhook(signed(), ctx(undefined, opened))).toEqual({ ok: true })
+    expect(opened).toEqual([SECRET])
+  })
+  it.each([
+    ['no token', (r: WebhookRequest) => ({ ...r, query: '' }), /carries no bp_token/],
+    ['a wrong token', (r: WebhookRequest) => withParam(r, 'bp_token', 'f'.repeat(40)), /bp_token is wrong/],
+    ['a huge query', (r: WebhookRequest) => withParam(r, 'bp_token', 'x'.repeat(5000)), /carries no bp_token/],
+    ['a tampered seal', (r: WebhookRequest) => withParam(r, 'bp_seal', flip(SEAL, 20)), /bp_seal does not open/],
+    ['a seal made with another access token', (r: WebhookRequest) => withParam(r, 'bp_seal', sealSecret(SECRET, sealKey({ apiAccessToken: 'x', accountId: '3' }))), /does not open/],
+    ['the seal stripped (the signing token demands it)', (r: WebhookRequest) => withParam(r, 'bp_seal', undefined), /carries no bp_seal/],
+    ['the signature stripped', (r: WebhookRequest) => withHeader(withHeader(r, 'x-chatwoot-signature', undefined), 'x-chatwoot-timestamp', undefined), /missing/],
+    ['a forged signature', (r: WebhookRequest) => withHeader(r, 'x-chatwoot-signature', signatureOf('other', r.headers['x-chatwoot-timestamp']!, r.body)), /mismatch/],
+    ['a stale signature (10 minutes old, correctly signed)', () => delivery(URL_, body, SECRET, NOW - 600_000), /5-minute window/],
+    ['the seal moved onto the plain token', (r: WebhookRequest) => withParam(r, 'bp_token', TOKEN), /does not sign/],
+  ])('refuses %s', async (_what, change, reason) => {
+    const opened: string[] = []
+    const result = await verifyWebhook(change(signed()), ctx(undefined, opened))
+    expect(result.ok).toBe(false)
+    expect(!result.ok && result.reason).toMatch(reason)
+  })
+  it('a Chatwoot that does not sign (no secret was returned): the plain URL token alone proves the request', async () => {
+    const unsigned = delivery(PLAIN_URL, body, undefined, NOW)
     expect(unsigned.headers['x-chatwoot-signature']).toBeUndefined()
-    expect(await verifyWebhook(unsigned, ctx(undefined))).toEqual({ ok: true })
-    expect((await verifyWebhook({ ...unsigned, query: unsigned.query.replace(/.$/, (c) => (c === '0' ? '1' : '0')) }, ctx(undefined))).ok).toBe(false)
+    expect(await verifyWebhook(unsigned, ctx())).toEqual({ ok: true })
+    expect((await verifyWebhook({ ...unsigned, query: unsigned.query.replace(/.$/, (c) => (c === '0' ? '1' : '0')) }, ctx())).ok).toBe(false)
+    // Someone who saw a signing webhook's URL holds the signing token only: stripped of seal and signature, it is refused.
+    expect((await verifyWebhook(delivery(`https://webhook.botpress.cloud/abc?bp_token=${SIGNED_TOKEN}`, body, undefined, NOW), ctx())).ok).toBe(false)
   })
-  it('the URL token depends on the access token and the account', () => {
+  it('a plain-token URL of a webhook this instance knows signs (registered before seals): the signature is still required', async () => {
+    expect(await verifyWebhook(delivery(PLAIN_URL, body, SECRET, NOW), ctx(SECRET))).toEqual({ ok: true })
+    expect((await verifyWebhook(delivery(PLAIN_URL, body, undefined, NOW), ctx(SECRET))).ok).toBe(false)
+  })
+  it('the URL tokens depend on the access token and the account, and differ between signing and not', () => {
     expect(urlToken({ apiAccessToken: 'tok', accountId: '4' })).not.toBe(TOKEN)
     expect(urlToken({ apiAccessToken: 'tok2', accountId: '3' })).not.toBe(TOKEN)
     expect(urlToken({ apiAccessToken: 'tok', accountId: ' 3 ' })).toBe(TOKEN)
+    expect(SIGNED_TOKEN).not.toBe(TOKEN)
   })
 })
 
@@ -84,20 +134,25 @@ describe('the adapter on a cold instance', () => {
   const fake = new ChatwootFake()
   beforeAll(() => fake.start())
   afterAll(() => fake.stop())
+  beforeEach(() => fake.wipe({ preRegistered: false }))
 
-  it('reads the stored secret once the token matched (never before), and no Chatwoot request at all', async () => {
+  it('refuses a tampered seal, a forged or a stale signature and accepts a signed delivery, with no store read and no Chatwoot request', async () => {
+    const store = memoryStore()
+    await makeAdapter(fake, { store }).adapter.connect({ webhookUrl: WEBHOOK_URL })
     const hook = fake.target('message_created')
-    const store = memoryStore({ webhookSecret: hook.secret, inboxId: '1' })
-    const { adapter } = makeAdapter(fake, { store })
+    expect(new URL(hook.url).searchParams.get('bp_seal')).toBeTruthy()
+    const { adapter, added } = makeAdapter(fake, { store }) // resetCaches(): a cold instance
+    const reads = store.reads
     const before = fake.requestCount()
     const req = fake.agentMessage('123', { id: 'a', name: 'A' }, { type: 'text', text: 'hi' })
     expect(await adapter.verifyWebhook(fake.unsigned(req))).toMatchObject({ ok: false })
-    expect(store.reads).toBe(0)
+    expect(await adapter.verifyWebhook(withParam(req, 'bp_seal', flip(new URLSearchParams(req.query).get('bp_seal')!, 20)))).toMatchObject({ ok: false })
     expect(await adapter.verifyWebhook(fake.forged(req))).toMatchObject({ ok: false })
-    expect(store.reads).toBe(1)
-    expect(await adapter.verifyWebhook(req)).toEqual({ ok: true })
     expect(await adapter.verifyWebhook(fake.stale(req))).toMatchObject({ ok: false })
-    expect(store.reads).toBe(1)
+    expect(await adapter.verifyWebhook(fake.downgraded(req)!)).toMatchObject({ ok: false })
+    expect(await adapter.verifyWebhook(req)).toEqual({ ok: true })
+    expect(added).toContain(hook.secret)
+    expect(store.reads).toBe(reads)
     expect(fake.requestCount()).toBe(before)
   })
 })
