@@ -19,6 +19,7 @@ import { http, HttpResponse } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
 import type { FakeAgent, FakeContact, FakeProvider, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
+import { FaultQueue, rateLimitWindow, type Fault } from '../../support/fake-plumbing'
 import { intercomSpec } from './openapi'
 
 export const TOKEN = 'dG9rOmZha2UtaW50ZXJjb20tYWNjZXNzLXRva2VuLTAxMjM0NTY3ODk='
@@ -74,7 +75,6 @@ type Conversation = {
   parts: Part[]
 }
 export type Call = { method: string; host: string; path: string; operationId?: string; body: any; headers: Record<string, string> }
-type Fault = { status: number; body?: unknown; headers?: Record<string, string> }
 
 const now = () => Math.floor(Date.now() / 1000)
 const errorList = (status: number, code: string, message: string, headers?: Record<string, string>) =>
@@ -140,7 +140,7 @@ export class IntercomFake implements FakeProvider {
   private agentAdmins = new Map<string, string>()
   private contactsById = new Map<string, Contact>()
   private conversations = new Map<string, Conversation>()
-  private faults = new Map<string, Fault[]>()
+  private faults = new FaultQueue()
   private seq = 0
 
   constructor(options: Partial<FakeOptions> = {}) {
@@ -236,7 +236,7 @@ export class IntercomFake implements FakeProvider {
 
   /** Answers the next calls of an operation (by operationId) with these faults, in order, before serving it again. */
   inject(operationId: string, ...faults: Fault[]) {
-    this.faults.set(operationId, [...(this.faults.get(operationId) ?? []), ...faults])
+    this.faults.inject(operationId, ...faults)
   }
 
   callsTo(operationId: string) {
@@ -268,21 +268,17 @@ export class IntercomFake implements FakeProvider {
   rateLimited(plan: RateLimitPlan): RateLimitWindow | undefined {
     if (plan.daily) return undefined
     const resetSeconds = Math.ceil((plan.now() + plan.resetInMs) / 1000)
-    let answered = 0
-    let active = true
-    this.server.use(
-      ...Object.values(REGION_HOSTS).map((host) =>
-        http.all(`${host}/*`, () => {
-          if (!active || plan.now() >= resetSeconds * 1000) return undefined
-          answered++
-          return HttpResponse.json(
-            { type: 'error.list', request_id: randomUUID(), errors: [{ code: 'rate_limit_exceeded', message: 'Exceeded rate limit of 167 in 10_seconds' }] },
-            { status: 429, headers: { 'X-RateLimit-Limit': '167', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(resetSeconds) } }
-          )
-        })
-      )
-    )
-    return { answered: () => answered, resetInMs: resetSeconds * 1000 - plan.now(), counted: false, clear: () => void (active = false) }
+    return rateLimitWindow(this.server, {
+      bases: Object.values(REGION_HOSTS),
+      now: plan.now,
+      until: resetSeconds * 1000,
+      resetInMs: resetSeconds * 1000 - plan.now(),
+      answer: () =>
+        HttpResponse.json(
+          { type: 'error.list', request_id: randomUUID(), errors: [{ code: 'rate_limit_exceeded', message: 'Exceeded rate limit of 167 in 10_seconds' }] },
+          { status: 429, headers: { 'X-RateLimit-Limit': '167', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(resetSeconds) } }
+        ),
+    })
   }
 
   /** Intercom's connect only identifies the token's admin: webhook topics are set in the Developer Hub, nothing is created. */
@@ -495,13 +491,8 @@ export class IntercomFake implements FakeProvider {
     if (headers['authorization'] !== `Bearer ${TOKEN}` || url.origin !== REGION_HOSTS[this.options.region]) {
       return errorList(401, 'unauthorized', 'Access Token Invalid')
     }
-    const queued = this.faults.get(validation.operationId)
-    const fault = queued?.shift()
-    if (fault) {
-      return fault.body === undefined
-        ? new HttpResponse(null, { status: fault.status, headers: fault.headers })
-        : HttpResponse.json(fault.body, { status: fault.status, headers: fault.headers })
-    }
+    const fault = this.faults.next(validation.operationId)
+    if (fault) return fault
     if (validation.errors.length) return errorList(400, 'parameter_invalid', validation.errors[0]!)
     return this.operate(validation.operationId, validation.params, body ?? {})
   }
