@@ -8,6 +8,7 @@ import type { HubspotConfig } from '../../../src/providers/hubspot/config'
 import { timing } from '../../../src/providers/hubspot/setup'
 import { fastHttp, makeProviderDeps, memoryStore, type MemoryStore } from '../../support/provider-deps'
 import { engineRefs } from '../../support/refs'
+import { useFakeRig } from '../../support/rig'
 import { HubspotFake } from './fake'
 
 export { memoryStore, type MemoryStore }
@@ -69,3 +70,14 @@ export const useHubspotFake = (): HubspotFake => {
   afterEach(() => expect(fake.violations()).toEqual([]))
   return fake
 }
+
+/** The whole integration (Botpress emulator + msw HubSpot), strict, reset before each test and registered with HubSpot. */
+export const useRegisteredHubspotRig = (fake: HubspotFake) =>
+  useFakeRig(fake, {
+    reset: true,
+    strict: true,
+    before: async (started) => {
+      resetProcess()
+      await started.driver.register()
+    },
+  })
