@@ -54,3 +54,37 @@ export const rateLimitWindow = (
   )
   return { answered: () => answered, resetInMs: opts.resetInMs, counted: false, clear: () => void (active = false) }
 }
+
+/**
+ * What a fake that names every request by the vendor's operationId records: the calls it received, what the vendor's
+ * spec refuses (`violations()`, must stay empty) and the faults queued per operation. The fake answers the rest.
+ */
+export abstract class OperationRecorder<C extends { operationId?: string }> {
+  calls: C[] = []
+  protected problems: string[] = []
+  protected readonly faults = new FaultQueue()
+
+  requestCount() {
+    return this.calls.length
+  }
+
+  violations() {
+    return [...this.problems]
+  }
+
+  /** Answers the next calls of an operation (by operationId) with these faults, in order, before serving it again. */
+  inject(operationId: string, ...faults: Fault[]) {
+    this.faults.inject(operationId, ...faults)
+  }
+
+  callsTo(operationId: string) {
+    return this.calls.filter((c) => c.operationId === operationId)
+  }
+
+  /** Forget the calls, the violations and the queued faults. */
+  protected forgetRecords() {
+    this.calls = []
+    this.problems = []
+    this.faults.clear()
+  }
+}

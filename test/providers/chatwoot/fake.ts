@@ -13,7 +13,7 @@ import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
 import { urlToken, withToken } from '../../../src/providers/chatwoot/webhook'
 import type { FakeAgent, FakeContact, FakeProvider, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
-import { FaultQueue, rateLimitWindow, type Fault } from '../../support/fake-plumbing'
+import { OperationRecorder, rateLimitWindow } from '../../support/fake-plumbing'
 import {
   conversationChanged,
   delivery,
@@ -68,15 +68,12 @@ export type FakeOptions = {
 const error = (status: number, message: string) => HttpResponse.json({ error: message }, { status })
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 
-export class ChatwootFake implements FakeProvider {
+export class ChatwootFake extends OperationRecorder<Call> implements FakeProvider {
   readonly name = 'chatwoot'
   readonly server: SetupServer
   readonly webhookPaths = ['/']
   options: FakeOptions
-  calls: Call[] = []
   private readonly spec = chatwootSpec()
-  private problems: string[] = []
-  private faults = new FaultQueue()
   inboxes = new Map<number, Inbox>()
   webhooks = new Map<number, Webhook>()
   private agents = new Map<string, UserJson>()
@@ -88,6 +85,7 @@ export class ChatwootFake implements FakeProvider {
   private clock = Date.now()
 
   constructor(options: Partial<FakeOptions> = {}) {
+    super()
     this.options = { signs: true, role: 'administrator', tableIdVariant: false, ...options }
     this.wipe()
     this.server = setupServer(
@@ -116,9 +114,7 @@ export class ChatwootFake implements FakeProvider {
 
   /** Forget contacts, conversations, requests and faults; the account's inboxes, webhooks and agents stay. */
   reset() {
-    this.calls = []
-    this.problems = []
-    this.faults.clear()
+    this.forgetRecords()
     this.contactsById.clear()
     this.conversations.clear()
   }
@@ -175,23 +171,6 @@ export class ChatwootFake implements FakeProvider {
       if (m.private && m.sender.id === ADMIN.id) return [{ author: 'bot', ...media, ...(text ? { text } : {}) }]
       return []
     })
-  }
-
-  requestCount() {
-    return this.calls.length
-  }
-
-  violations() {
-    return [...this.problems]
-  }
-
-  /** Answers the next calls of an operation (by operationId) with these faults, in order. */
-  inject(operationId: string, ...faults: Fault[]) {
-    this.faults.inject(operationId, ...faults)
-  }
-
-  callsTo(operationId: string) {
-    return this.calls.filter((c) => c.operationId === operationId)
   }
 
   userFor(agent: FakeAgent): UserJson {

@@ -19,7 +19,7 @@ import { http, HttpResponse } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
 import type { FakeAgent, FakeContact, FakeProvider, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
-import { FaultQueue, rateLimitWindow, type Fault } from '../../support/fake-plumbing'
+import { OperationRecorder, rateLimitWindow } from '../../support/fake-plumbing'
 import { intercomSpec } from './openapi'
 
 export const TOKEN = 'dG9rOmZha2UtaW50ZXJjb20tYWNjZXNzLXRva2VuLTAxMjM0NTY3ODk='
@@ -124,26 +124,24 @@ export type FakeOptions = {
 
 const defaults = (): FakeOptions => ({ region: 'us', searchFindsNewContacts: true, conflictNamesId: true, workspace: WORKSPACE, webhookVersion: '2.15' })
 
-export class IntercomFake implements FakeProvider {
+export class IntercomFake extends OperationRecorder<Call> implements FakeProvider {
   readonly name = 'intercom'
   readonly server: SetupServer
   options: FakeOptions
-  calls: Call[] = []
   /** Downloads from "the web" (WEB_HOSTS), by URL. */
   downloads: string[] = []
   /** Statuses the web answers to the next downloads, in order. */
   webFaults: number[] = []
   private readonly initial: FakeOptions
   private readonly spec = intercomSpec()
-  private problems: string[] = []
   private admins = new Map<string, Admin>()
   private agentAdmins = new Map<string, string>()
   private contactsById = new Map<string, Contact>()
   private conversations = new Map<string, Conversation>()
-  private faults = new FaultQueue()
   private seq = 0
 
   constructor(options: Partial<FakeOptions> = {}) {
+    super()
     this.initial = { ...defaults(), ...options }
     this.options = { ...this.initial }
     this.reset()
@@ -173,11 +171,9 @@ export class IntercomFake implements FakeProvider {
   /** Forget everything and go back to the options given to the constructor. */
   reset() {
     this.options = { ...this.initial }
-    this.calls = []
+    this.forgetRecords()
     this.downloads = []
     this.webFaults = []
-    this.problems = []
-    this.faults.clear()
     this.contactsById.clear()
     this.conversations.clear()
     this.agentAdmins.clear()
@@ -226,21 +222,9 @@ export class IntercomFake implements FakeProvider {
     })
   }
 
-  requestCount() {
+  /** The API calls and the downloads from "the web". */
+  override requestCount() {
     return this.calls.length + this.downloads.length
-  }
-
-  violations() {
-    return [...this.problems]
-  }
-
-  /** Answers the next calls of an operation (by operationId) with these faults, in order, before serving it again. */
-  inject(operationId: string, ...faults: Fault[]) {
-    this.faults.inject(operationId, ...faults)
-  }
-
-  callsTo(operationId: string) {
-    return this.calls.filter((c) => c.operationId === operationId)
   }
 
   /** A contact that exists in the workspace (e.g. created by another channel), optionally not indexed by search yet. */
