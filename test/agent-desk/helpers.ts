@@ -1,6 +1,7 @@
 /** Real HTTP over loopback: a tiny fake integration webhook receiver and JSON helpers for the agent desk tests. */
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { startAgentDesk, type AgentDesk } from '../../dev/agent-desk'
 
 export type Received = { path: string; headers: IncomingHttpHeaders; raw: string; body: any }
 export type Receiver = { url: string; calls: Received[]; close: () => Promise<void> }
@@ -37,4 +38,26 @@ export const post = async (base: string, path: string, body: unknown, headers: R
 export const get = async (base: string, path: string) => {
   const res = await fetch(base + path)
   return { status: res.status, body: await res.json() }
+}
+
+/**
+ * A desk wired to a receiver for the whole test file, both forgetting everything before each test (the desk's secret
+ * set back to `secret`). `env.desk` and `env.receiver` exist from `beforeAll` on.
+ */
+export const useDeskWithReceiver = (opts: { secret?: string; webhookPath?: string; answer?: (r: Received) => { status: number; body?: unknown } } = {}) => {
+  const env = {} as { desk: AgentDesk; receiver: Receiver }
+  beforeAll(async () => {
+    env.receiver = await startReceiver(opts.answer)
+    env.desk = await startAgentDesk({ quiet: true, ...(opts.secret ? { secret: opts.secret } : {}), webhookUrl: env.receiver.url + (opts.webhookPath ?? '') })
+  })
+  afterAll(async () => {
+    await env.desk.stop()
+    await env.receiver.close()
+  })
+  beforeEach(() => {
+    env.desk.reset()
+    if (opts.secret) env.desk.setSecret(opts.secret)
+    env.receiver.calls.length = 0
+  })
+  return env
 }

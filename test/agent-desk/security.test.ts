@@ -4,24 +4,12 @@
  * DNS name to 127.0.0.1 (wrong Host). Raw node:http requests, so that Host, Origin and content types are exactly set.
  */
 import { request } from 'node:http'
-import { startAgentDesk, type AgentDesk } from '../../dev/agent-desk'
-import { post, startReceiver, type Receiver } from './helpers'
+import { post, useDeskWithReceiver } from './helpers'
 
-let desk: AgentDesk
-let receiver: Receiver
+const env = useDeskWithReceiver()
 let port: number
-beforeAll(async () => {
-  receiver = await startReceiver()
-  desk = await startAgentDesk({ quiet: true, webhookUrl: receiver.url })
-  port = Number(new URL(desk.url).port)
-})
-afterAll(async () => {
-  await desk.stop()
-  await receiver.close()
-})
-beforeEach(() => {
-  desk.reset()
-  receiver.calls.length = 0
+beforeAll(() => {
+  port = Number(new URL(env.desk.url).port)
 })
 
 const raw = (method: string, path: string, headers: Record<string, string>, body?: string) =>
@@ -38,7 +26,7 @@ const raw = (method: string, path: string, headers: Record<string, string>, body
     req.end(body)
   })
 
-const openTicket = async () => (await post(desk.url, '/createRemoteConversation', { type: 'createRemoteConversation', payload: { title: 'T' } })).body.id as string
+const openTicket = async () => (await post(env.desk.url, '/createRemoteConversation', { type: 'createRemoteConversation', payload: { title: 'T' } })).body.id as string
 const replyBody = JSON.stringify({ agent: { id: 'agent_alice', name: 'Alice' }, type: 'text', payload: { text: 'Click https://evil.example' } })
 
 describe('agent desk: loopback callers only', () => {
@@ -63,9 +51,9 @@ describe('agent desk: loopback callers only', () => {
       expect([method, path, res.status]).toEqual([method, path, template ? 403 : 400])
       expect(res.body).not.toContain('"tickets"')
     }
-    expect(receiver.calls).toEqual([])
-    expect(desk.users).toEqual([])
-    expect(desk.ticket(ticketId).messages).toEqual([])
+    expect(env.receiver.calls).toEqual([])
+    expect(env.desk.users).toEqual([])
+    expect(env.desk.ticket(ticketId).messages).toEqual([])
   })
 
   it('answers under each of its loopback names', async () => {
@@ -84,8 +72,8 @@ describe('agent desk: JSON-only writes, no cross-origin writes', () => {
       expect((await raw('POST', `/desk/tickets/${ticketId}/reply`, headers, replyBody)).status).toBe(415)
       expect((await raw('POST', `/desk/tickets/${ticketId}/close`, headers, '{}')).status).toBe(415)
       expect((await raw('POST', '/createRemoteConversation', headers, JSON.stringify({ type: 'createRemoteConversation', payload: {} }))).status).toBe(415)
-      expect(receiver.calls).toEqual([])
-      expect(desk.tickets.map((t) => [t.id, t.status, t.messages.length])).toEqual([[ticketId, 'open', 0]])
+      expect(env.receiver.calls).toEqual([])
+      expect(env.desk.tickets.map((t) => [t.id, t.status, t.messages.length])).toEqual([[ticketId, 'open', 0]])
     }
   )
 
@@ -100,7 +88,7 @@ describe('agent desk: JSON-only writes, no cross-origin writes', () => {
     const res = await raw('POST', `/desk/tickets/${ticketId}/reply`, { 'content-type': 'application/json', ...extra }, replyBody)
     expect(res.status).toBe(403)
     expect((await raw('GET', '/desk/tickets', extra)).status).toBe(403)
-    expect(receiver.calls).toEqual([])
+    expect(env.receiver.calls).toEqual([])
   })
 
   it('accepts JSON from its own origin (the desk page itself, or a tool without Origin)', async () => {
@@ -108,6 +96,6 @@ describe('agent desk: JSON-only writes, no cross-origin writes', () => {
     const own = { 'content-type': 'application/json; charset=utf-8', origin: `http://127.0.0.1:${port}`, 'sec-fetch-site': 'same-origin' }
     expect((await raw('POST', `/desk/tickets/${ticketId}/reply`, own, replyBody)).status).toBe(200)
     expect((await raw('POST', `/desk/tickets/${ticketId}/close`, { 'content-type': 'application/json' }, '')).status).toBe(200)
-    expect(receiver.calls.map((c) => new URL(c.path, 'http://x').pathname)).toEqual(['/webhook/test/message-from-agent', '/webhook/test/stop-hitl'])
+    expect(env.receiver.calls.map((c) => new URL(c.path, 'http://x').pathname)).toEqual(['/webhook/test/message-from-agent', '/webhook/test/stop-hitl'])
   })
 })

@@ -13,6 +13,7 @@ import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
 import { sealKey, sealSecret, urlToken, withToken } from '../../../src/providers/chatwoot/webhook'
 import type { FakeAgent, FakeContact, FakeProvider, LookupFault, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
+import { OperationRecorder, rateLimitWindow } from '../../support/fake-plumbing'
 import {
   conversationChanged,
   delivery,
@@ -54,7 +55,6 @@ type Message = {
   createdAt: Date
 }
 type Conversation = ConversationState & { messages: Message[] }
-type Fault = { status: number; body?: unknown; headers?: Record<string, string> }
 export type Call = { method: string; path: string; operationId?: string; body: unknown; headers: Record<string, string> }
 export type FakeOptions = {
   /** Whether this Chatwoot signs webhooks (v4.11.2+ returns a `secret`) or not (older versions). */
@@ -68,15 +68,12 @@ export type FakeOptions = {
 const error = (status: number, message: string) => HttpResponse.json({ error: message }, { status })
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 
-export class ChatwootFake implements FakeProvider {
+export class ChatwootFake extends OperationRecorder<Call> implements FakeProvider {
   readonly name = 'chatwoot'
   readonly server: SetupServer
   readonly webhookPaths = ['/']
   options: FakeOptions
-  calls: Call[] = []
   private readonly spec = chatwootSpec()
-  private problems: string[] = []
-  private faults = new Map<string, Fault[]>()
   inboxes = new Map<number, Inbox>()
   webhooks = new Map<number, Webhook>()
   private agents = new Map<string, UserJson>()
@@ -88,6 +85,7 @@ export class ChatwootFake implements FakeProvider {
   private clock = Date.now()
 
   constructor(options: Partial<FakeOptions> = {}) {
+    super()
     this.options = { signs: true, role: 'administrator', tableIdVariant: false, ...options }
     this.wipe()
     this.server = setupServer(
@@ -116,9 +114,7 @@ export class ChatwootFake implements FakeProvider {
 
   /** Forget contacts, conversations, requests and faults; the account's inboxes, webhooks and agents stay. */
   reset() {
-    this.calls = []
-    this.problems = []
-    this.faults.clear()
+    this.forgetRecords()
     this.contactsById.clear()
     this.conversations.clear()
   }
@@ -179,23 +175,6 @@ export class ChatwootFake implements FakeProvider {
     })
   }
 
-  requestCount() {
-    return this.calls.length
-  }
-
-  violations() {
-    return [...this.problems]
-  }
-
-  /** Answers the next calls of an operation (by operationId) with these faults, in order. */
-  inject(operationId: string, ...faults: Fault[]) {
-    this.faults.set(operationId, [...(this.faults.get(operationId) ?? []), ...faults])
-  }
-
-  callsTo(operationId: string) {
-    return this.calls.filter((c) => c.operationId === operationId)
-  }
-
   userFor(agent: FakeAgent): UserJson {
     let user = this.agents.get(agent.id)
     if (!user) {
@@ -218,17 +197,13 @@ export class ChatwootFake implements FakeProvider {
    */
   rateLimited(plan: RateLimitPlan): RateLimitWindow | undefined {
     if (plan.daily) return undefined
-    const until = plan.now() + plan.resetInMs
-    let answered = 0
-    let active = true
-    this.server.use(
-      http.all(`${BASE_URL}/*`, () => {
-        if (!active || plan.now() >= until) return undefined
-        answered++
-        return new HttpResponse('Retry later\n', { status: 429, headers: { 'content-type': 'text/plain' } })
-      })
-    )
-    return { answered: () => answered, resetInMs: plan.resetInMs, counted: false, clear: () => void (active = false) }
+    return rateLimitWindow(this.server, {
+      bases: [BASE_URL],
+      now: plan.now,
+      until: plan.now() + plan.resetInMs,
+      resetInMs: plan.resetInMs,
+      answer: () => new HttpResponse('Retry later\n', { status: 429, headers: { 'content-type': 'text/plain' } }),
+    })
   }
 
   /**
@@ -338,8 +313,8 @@ export class ChatwootFake implements FakeProvider {
     return {
       webhook: this.send('conversation_updated', payload),
       what: 'the agent of an assignment without meta.assignee (list agents)',
-      fail: (status) => void this.faults.set('get-account-agents', Array.from({ length: 100 }, () => ({ status, body: { error: `injected ${status}` } }))),
-      recover: () => void this.faults.delete('get-account-agents'),
+      fail: (status) => this.faults.replace('get-account-agents', ...Array.from({ length: 100 }, () => ({ status, body: { error: `injected ${status}` } }))),
+      recover: () => this.faults.drop('get-account-agents'),
     }
   }
 
@@ -461,8 +436,8 @@ export class ChatwootFake implements FakeProvider {
     // An unknown or absent token → 401 "Invalid Access Token" ([CW] app/controllers/concerns/access_token_auth_helper.rb).
     if (headers['api_access_token'] !== TOKEN) return error(401, 'Invalid Access Token')
     if (validation.params.account_id !== undefined && validation.params.account_id !== String(ACCOUNT_ID)) return error(401, 'You are not authorized to access this account')
-    const fault = this.faults.get(validation.operationId)?.shift()
-    if (fault) return fault.body === undefined ? new HttpResponse(null, { status: fault.status, headers: fault.headers }) : HttpResponse.json(fault.body, { status: fault.status, headers: fault.headers })
+    const fault = this.faults.next(validation.operationId)
+    if (fault) return fault
     if (validation.errors.length) return HttpResponse.json({ message: validation.errors[0] }, { status: 422 })
     return operate(this, validation.operationId, validation.params, url, body as Record<string, unknown>, multipartForm)
   }

@@ -3,19 +3,11 @@
  * cover because it is HubSpot's own — batched app webhooks with a bad event, v1-only and stale deliveries, the echo
  * of our own close, agent attachments and inline images, assignment by bare user id.
  */
-import { useFakeRig } from '../../support/rig'
 import { HubspotFake } from './fake'
-import { resetProcess } from './harness'
+import { useRegisteredHubspotRig } from './harness'
 
 const fake = new HubspotFake()
-const rig = useFakeRig(fake, {
-  reset: true,
-  strict: true,
-  before: async (started) => {
-    resetProcess()
-    await started.driver.register()
-  },
-})
+const rig = useRegisteredHubspotRig(fake)
 
 const alice = { id: 'agent-alice', name: 'Alice Agent', pictureUrl: 'https://example.com/alice.png' }
 

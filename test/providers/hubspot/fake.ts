@@ -16,6 +16,7 @@ import { http, HttpResponse } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
 import type { FakeAgent, FakeContact, FakeProvider, LookupFault, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
+import { rateLimitWindow } from '../../support/fake-plumbing'
 import { validateRequest, validateResponse } from './contract-validator'
 
 export const HOST = 'https://api.hubapi.com'
@@ -402,13 +403,12 @@ export class HubspotFake implements FakeProvider {
    * and `X-HubSpot-RateLimit-Daily` / `-Daily-Remaining` for the day. No reset time and no Retry-After.
    */
   rateLimited(plan: RateLimitPlan): RateLimitWindow | undefined {
-    const until = plan.daily ? Number.POSITIVE_INFINITY : plan.now() + plan.resetInMs
-    let answered = 0
-    let active = true
-    this.server.use(
-      http.all(`${HOST}/*`, () => {
-        if (!active || plan.now() >= until) return undefined
-        answered++
+    return rateLimitWindow(this.server, {
+      bases: [HOST],
+      now: plan.now,
+      until: plan.daily ? Number.POSITIVE_INFINITY : plan.now() + plan.resetInMs,
+      resetInMs: plan.resetInMs,
+      answer: () => {
         const body = plan.daily
           ? { status: 'error', message: 'You have reached your daily limit.', errorType: 'RATE_LIMIT', correlationId: randomUUID(), policyName: 'DAILY', requestId: randomUUID() }
           : { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: randomUUID(), policyName: 'TEN_SECONDLY_ROLLING', requestId: randomUUID() }
@@ -416,9 +416,8 @@ export class HubspotFake implements FakeProvider {
           ? { 'X-HubSpot-RateLimit-Daily': '250000', 'X-HubSpot-RateLimit-Daily-Remaining': '0' }
           : { 'X-HubSpot-RateLimit-Interval-Milliseconds': String(plan.resetInMs), 'X-HubSpot-RateLimit-Max': '100', 'X-HubSpot-RateLimit-Remaining': '0' }
         return HttpResponse.json(body, { status: 429, headers })
-      })
-    )
-    return { answered: () => answered, resetInMs: plan.resetInMs, counted: false, clear: () => void (active = false) }
+      },
+    })
   }
 
   /** What connect creates: the custom channel (its channel account is archived with it). */

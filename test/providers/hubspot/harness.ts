@@ -1,36 +1,22 @@
 /** Builds the HubSpot adapter directly (no Botpress): fast retries, an in-memory store, captured logs. */
-import { fetchMedia, type MediaFetcher } from '../../../src/core/media'
-import { createHttpClientFactory, type HttpSettings } from '../../../src/core/http'
-import { createLogger, Redactor } from '../../../src/core/log'
-import type { ContactProfile, ContactRef, Data, ProviderStore, SessionRef, Transcript } from '../../../src/core/types'
+import type { MediaFetcher } from '../../../src/core/media'
+import type { HttpSettings } from '../../../src/core/http'
+import type { ContactProfile, ContactRef, Data, SessionRef, Transcript } from '../../../src/core/types'
 import { providers } from '../../../src/providers'
 import { resetCaches } from '../../../src/core/cache'
 import type { HubspotConfig } from '../../../src/providers/hubspot/config'
 import { timing } from '../../../src/providers/hubspot/setup'
+import { fastHttp, makeProviderDeps, memoryStore, type MemoryStore } from '../../support/provider-deps'
 import { engineRefs } from '../../support/refs'
+import { useFakeRig } from '../../support/rig'
 import { HubspotFake } from './fake'
 
-export const fast: HttpSettings = { retries: 2, backoffMs: 5, backoffLimitMs: 20, maxRetryAfterMs: 3_000, timeoutMs: 3_000 }
+export { memoryStore, type MemoryStore }
+
+export const fast: HttpSettings = { ...fastHttp, maxRetryAfterMs: 3_000, timeoutMs: 3_000 }
 
 export const WEBHOOK_ID = 'wh_hubspot_test'
 export const WEBHOOK_URL = `https://webhook.botpress.cloud/${WEBHOOK_ID}`
-
-export type MemoryStore = ProviderStore & { data: Data; reads: number }
-
-export const memoryStore = (initial: Data = {}): MemoryStore => {
-  const store = {
-    data: JSON.parse(JSON.stringify(initial)) as Data,
-    reads: 0,
-    get: async () => {
-      store.reads++
-      return JSON.parse(JSON.stringify(store.data)) as Data
-    },
-    set: async (data: Data) => {
-      store.data = JSON.parse(JSON.stringify(data)) as Data
-    },
-  }
-  return store
-}
 
 /** Forget everything the adapter keeps per process, and make polling instant. */
 export const resetProcess = () => {
@@ -45,18 +31,15 @@ export const makeAdapter = (
   opts: { config?: Partial<HubspotConfig>; store?: MemoryStore; settings?: HttpSettings; webhookId?: string; media?: MediaFetcher } = {}
 ) => {
   const config: HubspotConfig = { ...fake.credentials, ...opts.config }
-  const logs: string[] = []
-  const redactor = new Redactor(providers.hubspot.secrets(config))
-  const line = (level: string) => (message: unknown) => logs.push(`${level}: ${String(message)}`)
   const store = opts.store ?? memoryStore()
-  const adapter = providers.hubspot.create(config, {
-    http: createHttpClientFactory(redactor, opts.settings ?? fast),
-    media: opts.media ?? fetchMedia,
-    secrets: { add: (...values: Array<string | undefined>) => redactor.add(values) },
-    logger: createLogger({ debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }, redactor),
+  const { deps, logs } = makeProviderDeps({
+    secrets: providers.hubspot.secrets(config),
+    settings: opts.settings ?? fast,
     store,
-    ctx: { botId: 'bot_1', integrationId: 'int_1', webhookId: opts.webhookId ?? WEBHOOK_ID },
+    media: opts.media,
+    webhookId: opts.webhookId ?? WEBHOOK_ID,
   })
+  const adapter = providers.hubspot.create(config, deps)
   return { adapter, store, logs, config }
 }
 
@@ -87,3 +70,14 @@ export const useHubspotFake = (): HubspotFake => {
   afterEach(() => expect(fake.violations()).toEqual([]))
   return fake
 }
+
+/** The whole integration (Botpress emulator + msw HubSpot), strict, reset before each test and registered with HubSpot. */
+export const useRegisteredHubspotRig = (fake: HubspotFake) =>
+  useFakeRig(fake, {
+    reset: true,
+    strict: true,
+    before: async (started) => {
+      resetProcess()
+      await started.driver.register()
+    },
+  })

@@ -12,19 +12,11 @@
 import { resetCaches } from '../../../src/core/cache'
 import { setHttpClock } from '../../../src/core/http'
 import { virtualClock } from '../../reliability/clock'
-import { useFakeRig } from '../../support/rig'
 import { HubspotFake, type Thread } from './fake'
-import { resetProcess } from './harness'
+import { useRegisteredHubspotRig } from './harness'
 
 const fake = new HubspotFake()
-const rig = useFakeRig(fake, {
-  reset: true,
-  strict: true,
-  before: async (started) => {
-    resetProcess()
-    await started.driver.register()
-  },
-})
+const rig = useRegisteredHubspotRig(fake)
 
 const alice = { id: 'agent-alice', name: 'Alice Agent' }
 

@@ -19,6 +19,7 @@ import { http, HttpResponse } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
 import type { FakeAgent, FakeContact, FakeProvider, LookupFault, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
+import { OperationRecorder, rateLimitWindow } from '../../support/fake-plumbing'
 import { intercomSpec } from './openapi'
 
 export const TOKEN = 'dG9rOmZha2UtaW50ZXJjb20tYWNjZXNzLXRva2VuLTAxMjM0NTY3ODk='
@@ -74,7 +75,6 @@ type Conversation = {
   parts: Part[]
 }
 export type Call = { method: string; host: string; path: string; operationId?: string; body: any; headers: Record<string, string> }
-type Fault = { status: number; body?: unknown; headers?: Record<string, string> }
 
 const now = () => Math.floor(Date.now() / 1000)
 const errorList = (status: number, code: string, message: string, headers?: Record<string, string>) =>
@@ -124,28 +124,26 @@ export type FakeOptions = {
 
 const defaults = (): FakeOptions => ({ region: 'us', searchFindsNewContacts: true, conflictNamesId: true, workspace: WORKSPACE, webhookVersion: '2.15' })
 
-export class IntercomFake implements FakeProvider {
+export class IntercomFake extends OperationRecorder<Call> implements FakeProvider {
   readonly name = 'intercom'
   readonly server: SetupServer
   options: FakeOptions
-  calls: Call[] = []
   /** Downloads from "the web" (WEB_HOSTS), by URL. */
   downloads: string[] = []
   /** Statuses the web answers to the next downloads, in order. */
   webFaults: number[] = []
   private readonly initial: FakeOptions
   private readonly spec = intercomSpec()
-  private problems: string[] = []
   private admins = new Map<string, Admin>()
   private agentAdmins = new Map<string, string>()
   private contactsById = new Map<string, Contact>()
   private conversations = new Map<string, Conversation>()
-  private faults = new Map<string, Fault[]>()
   /** Last `created_at` of a state-changing part (assignment, close), in seconds and increasing: two in one second would tie. */
   private changedAt = 0
   private seq = 0
 
   constructor(options: Partial<FakeOptions> = {}) {
+    super()
     this.initial = { ...defaults(), ...options }
     this.options = { ...this.initial }
     this.reset()
@@ -175,11 +173,9 @@ export class IntercomFake implements FakeProvider {
   /** Forget everything and go back to the options given to the constructor. */
   reset() {
     this.options = { ...this.initial }
-    this.calls = []
+    this.forgetRecords()
     this.downloads = []
     this.webFaults = []
-    this.problems = []
-    this.faults.clear()
     this.contactsById.clear()
     this.conversations.clear()
     this.agentAdmins.clear()
@@ -228,21 +224,9 @@ export class IntercomFake implements FakeProvider {
     })
   }
 
-  requestCount() {
+  /** The API calls and the downloads from "the web". */
+  override requestCount() {
     return this.calls.length + this.downloads.length
-  }
-
-  violations() {
-    return [...this.problems]
-  }
-
-  /** Answers the next calls of an operation (by operationId) with these faults, in order, before serving it again. */
-  inject(operationId: string, ...faults: Fault[]) {
-    this.faults.set(operationId, [...(this.faults.get(operationId) ?? []), ...faults])
-  }
-
-  callsTo(operationId: string) {
-    return this.calls.filter((c) => c.operationId === operationId)
   }
 
   /** A contact that exists in the workspace (e.g. created by another channel), optionally not indexed by search yet. */
@@ -270,21 +254,17 @@ export class IntercomFake implements FakeProvider {
   rateLimited(plan: RateLimitPlan): RateLimitWindow | undefined {
     if (plan.daily) return undefined
     const resetSeconds = Math.ceil((plan.now() + plan.resetInMs) / 1000)
-    let answered = 0
-    let active = true
-    this.server.use(
-      ...Object.values(REGION_HOSTS).map((host) =>
-        http.all(`${host}/*`, () => {
-          if (!active || plan.now() >= resetSeconds * 1000) return undefined
-          answered++
-          return HttpResponse.json(
-            { type: 'error.list', request_id: randomUUID(), errors: [{ code: 'rate_limit_exceeded', message: 'Exceeded rate limit of 167 in 10_seconds' }] },
-            { status: 429, headers: { 'X-RateLimit-Limit': '167', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(resetSeconds) } }
-          )
-        })
-      )
-    )
-    return { answered: () => answered, resetInMs: resetSeconds * 1000 - plan.now(), counted: false, clear: () => void (active = false) }
+    return rateLimitWindow(this.server, {
+      bases: Object.values(REGION_HOSTS),
+      now: plan.now,
+      until: resetSeconds * 1000,
+      resetInMs: resetSeconds * 1000 - plan.now(),
+      answer: () =>
+        HttpResponse.json(
+          { type: 'error.list', request_id: randomUUID(), errors: [{ code: 'rate_limit_exceeded', message: 'Exceeded rate limit of 167 in 10_seconds' }] },
+          { status: 429, headers: { 'X-RateLimit-Limit': '167', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(resetSeconds) } }
+        ),
+    })
   }
 
   /** Intercom's connect only identifies the token's admin: webhook topics are set in the Developer Hub, nothing is created. */
@@ -400,8 +380,8 @@ export class IntercomFake implements FakeProvider {
     return {
       webhook: this.agentAssigned(sessionId, agent),
       what: 'the admin of an assignment (GET /admins/{id})',
-      fail: (status) => void this.faults.set('retrieveAdmin', Array.from({ length: 100 }, () => ({ status, body: { type: 'error.list', errors: [{ code: status === 404 ? 'admin_not_found' : 'service_unavailable', message: `injected ${status}` }] } }))),
-      recover: () => void this.faults.delete('retrieveAdmin'),
+      fail: (status) => this.faults.replace('retrieveAdmin', ...Array.from({ length: 100 }, () => ({ status, body: { type: 'error.list', errors: [{ code: status === 404 ? 'admin_not_found' : 'service_unavailable', message: `injected ${status}` }] } }))),
+      recover: () => this.faults.drop('retrieveAdmin'),
     }
   }
 
@@ -515,13 +495,8 @@ export class IntercomFake implements FakeProvider {
     if (headers['authorization'] !== `Bearer ${TOKEN}` || url.origin !== REGION_HOSTS[this.options.region]) {
       return errorList(401, 'unauthorized', 'Access Token Invalid')
     }
-    const queued = this.faults.get(validation.operationId)
-    const fault = queued?.shift()
-    if (fault) {
-      return fault.body === undefined
-        ? new HttpResponse(null, { status: fault.status, headers: fault.headers })
-        : HttpResponse.json(fault.body, { status: fault.status, headers: fault.headers })
-    }
+    const fault = this.faults.next(validation.operationId)
+    if (fault) return fault
     if (validation.errors.length) return errorList(400, 'parameter_invalid', validation.errors[0]!)
     return this.operate(validation.operationId, validation.params, body ?? {})
   }

@@ -30,6 +30,7 @@ import { http, HttpResponse } from 'msw'
 import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
 import type { FakeAgent, FakeContact, FakeProvider, LookupFault, FakeSession, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
+import { FaultQueue, rateLimitWindow, type Fault } from '../../support/fake-plumbing'
 
 export const API = 'https://api.livechatinc.com'
 export const ACCOUNTS = 'https://accounts.livechat.com'
@@ -129,7 +130,6 @@ type Webhook = {
 }
 type StoredFile = { url: string; bytes: Buffer; contentType: string; name: string; origin?: string }
 export type Call = { api: string; action: string; body: any; headers: Record<string, string>; query: Record<string, string> }
-type Fault = { status: number; body?: unknown; headers?: Record<string, string> }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
 const lcId = (n = 10) => Array.from(randomBytes(n), (b) => ALNUM[b % ALNUM.length]).join('')
@@ -357,7 +357,7 @@ export class LivechatFake implements FakeProvider {
   private transferCodes = new Map<string, string>()
   private files = new Map<string, StoredFile>()
   private served = new Map<string, string>()
-  private faults = new Map<string, Fault[]>()
+  private faults = new FaultQueue()
   private problems: string[] = []
   private readonly initial: FakeOptions
 
@@ -472,7 +472,7 @@ export class LivechatFake implements FakeProvider {
 
   /** Answers the next calls of an operation (`customer send_event`, `accounts token`, …) with these faults first. */
   inject(operation: string, ...faults: Fault[]) {
-    this.faults.set(operation, [...(this.faults.get(operation) ?? []), ...faults])
+    this.faults.inject(operation, ...faults)
   }
 
   callsTo(api: string, action: string) {
@@ -552,17 +552,13 @@ export class LivechatFake implements FakeProvider {
    */
   rateLimited(plan: RateLimitPlan): RateLimitWindow | undefined {
     if (plan.daily) return undefined
-    const until = plan.now() + plan.resetInMs
-    let answered = 0
-    let active = true
-    this.server.use(
-      http.all(`${API}/*`, () => {
-        if (!active || plan.now() >= until) return undefined
-        answered++
-        return HttpResponse.json({ error: { type: 'too_many_requests', message: 'Requests limit exceeded' } }, { status: 429 })
-      })
-    )
-    return { answered: () => answered, resetInMs: plan.resetInMs, counted: false, clear: () => void (active = false) }
+    return rateLimitWindow(this.server, {
+      bases: [API],
+      now: plan.now,
+      until: plan.now() + plan.resetInMs,
+      resetInMs: plan.resetInMs,
+      answer: () => HttpResponse.json({ error: { type: 'too_many_requests', message: 'Requests limit exceeded' } }, { status: 429 }),
+    })
   }
 
   /** What connect registers: the app's webhooks. */
@@ -722,8 +718,8 @@ export class LivechatFake implements FakeProvider {
     return {
       webhook: this.transferred(sessionId, { agentIds: [agent.id] }),
       what: 'the agent of a chat_transferred (configuration get_agent)',
-      fail: (status) => void this.faults.set('configuration get_agent', Array.from({ length: 100 }, () => ({ status, body: { error: { type: type(status), message: `injected ${status}` } } }))),
-      recover: () => void this.faults.delete('configuration get_agent'),
+      fail: (status) => this.faults.replace('configuration get_agent', ...Array.from({ length: 100 }, () => ({ status, body: { error: { type: type(status), message: `injected ${status}` } } }))),
+      recover: () => this.faults.drop('configuration get_agent'),
     }
   }
 
@@ -773,11 +769,7 @@ export class LivechatFake implements FakeProvider {
   }
 
   private fault(operation: string): Response | undefined {
-    const fault = this.faults.get(operation)?.shift()
-    if (!fault) return undefined
-    return fault.body === undefined
-      ? new HttpResponse(null, { status: fault.status, headers: fault.headers })
-      : HttpResponse.json(fault.body as Record<string, unknown>, { status: fault.status, headers: fault.headers })
+    return this.faults.next(operation)
   }
 
   private hasScope(operation: string) {

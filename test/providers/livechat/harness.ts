@@ -1,48 +1,23 @@
 /** Builds the LiveChat adapter directly (no Botpress runtime) against the fake, with in-memory states and captured logs. */
-import { fetchMedia, type MediaFetcher } from '../../../src/core/media'
-import { createHttpClientFactory, type HttpSettings } from '../../../src/core/http'
-import { createLogger, Redactor } from '../../../src/core/log'
-import type { ContactRef, Data, ProviderAdapter, ProviderStore, Transcript } from '../../../src/core/types'
+import type { MediaFetcher } from '../../../src/core/media'
+import type { ContactRef, Data, ProviderAdapter, Transcript } from '../../../src/core/types'
 import { providers } from '../../../src/providers'
 import type { LivechatConfig } from '../../../src/providers/livechat/config'
+import { makeProviderDeps, memoryStore } from '../../support/provider-deps'
 import { engineRefs } from '../../support/refs'
 import type { LivechatFake } from './fake'
 
-export const fast: HttpSettings = { retries: 2, backoffMs: 5, backoffLimitMs: 20, maxRetryAfterMs: 2_000, timeoutMs: 2_000 }
+export { memoryStore }
 export const WEBHOOK_URL = 'https://webhook.botpress.cloud/wh_livechat_test'
-
-export const memoryStore = (initial: Data = {}) => {
-  let data: Data = { ...initial }
-  const store: ProviderStore & { data: () => Data } = {
-    get: async () => ({ ...data }),
-    set: async (next) => void (data = { ...next }),
-    data: () => data,
-  }
-  return store
-}
 
 export type Harness = ReturnType<typeof harness>
 
 export const harness = (fake: LivechatFake, overrides: Partial<LivechatConfig> = {}, store = memoryStore(), deps: { media?: MediaFetcher } = {}) => {
   const config: LivechatConfig = { ...fake.section(), ...overrides }
   const definition = providers.livechat
-  const redactor = new Redactor(definition.secrets(config))
-  const logs: string[] = []
-  const sink = {
-    debug: (m: unknown) => logs.push(`debug: ${m}`),
-    info: (m: unknown) => logs.push(`info: ${m}`),
-    warn: (m: unknown) => logs.push(`warn: ${m}`),
-    error: (m: unknown) => logs.push(`error: ${m}`),
-  }
-  const adapter: ProviderAdapter = definition.create(config, {
-    http: createHttpClientFactory(redactor, fast),
-    media: deps.media ?? fetchMedia,
-    secrets: { add: (...values: Array<string | undefined>) => redactor.add(values) },
-    logger: createLogger(sink, redactor),
-    store,
-    ctx: { botId: 'bot_1', integrationId: 'int_1', webhookId: 'wh_livechat_test' },
-  })
-  return { adapter, config, store, logs, redact: (text: string) => redactor.redact(text) }
+  const built = makeProviderDeps({ secrets: definition.secrets(config), store, media: deps.media, webhookId: 'wh_livechat_test' })
+  const adapter: ProviderAdapter = definition.create(config, built.deps)
+  return { adapter, config, store, logs: built.logs, redact: (text: string) => built.redactor.redact(text) }
 }
 
 export type Contact = ContactRef & { state: () => Data }

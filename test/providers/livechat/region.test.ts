@@ -31,11 +31,11 @@ it('a PAT without region prefix learns the region from misdirected_request, retr
   const store = memoryStore()
   await harness(fake, {}, store).adapter.connect({ webhookUrl: WEBHOOK_URL })
   expect(regionsOf('agent', 'list_chats')).toEqual([undefined, 'fra'])
-  expect(store.data().region).toBe('fra')
+  expect(store.data.region).toBe('fra')
   const h = harness(fake, {}, store)
   await h.adapter.connect({ webhookUrl: WEBHOOK_URL })
   expect(regionsOf('agent', 'list_chats')).toEqual([undefined, 'fra', 'fra'])
-  const saved = JSON.stringify(store.data())
+  const saved = JSON.stringify(store.data)
   expect(saved).not.toContain(PAT_SECRET)
   expect(saved).not.toContain(h.config.agentToken)
 })
@@ -49,7 +49,7 @@ it('a customer call sent to the wrong region is retried in the region LiveChat n
   await h.adapter.sendMessage({ session, author: { kind: 'user', contact }, message: { type: 'text', text: 'hi' }, botpressMessageId: 'm' })
   expect(fake.received(session.id).map((m) => m.text)).toEqual(['hi'])
   expect(regionsOf('customer', 'send_event')).toEqual(['fra', 'dal'])
-  expect(store.data().region).toBe('dal')
+  expect(store.data.region).toBe('dal')
 })
 
 it('when LiveChat does not name the right region, the error says the region is wrong', async () => {

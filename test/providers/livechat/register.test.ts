@@ -26,12 +26,12 @@ describe('register', () => {
     expect(fake.webhooks.find((w) => w.action === 'incoming_event')!.filters).toEqual({ author_type: 'agent', only_my_chats: true })
     for (const w of fake.webhooks.filter((w) => w.action !== 'incoming_event')) expect(w.filters).toEqual({ only_my_chats: true })
     for (const w of fake.webhooks) expect(w.additional_data).toEqual(['chat_properties'])
-    const stored = h.store.data().webhooks as Array<{ id: string }>
+    const stored = h.store.data.webhooks as Array<{ id: string }>
     expect(stored.map((w) => w.id).sort()).toEqual(fake.webhooks.map((w) => w.id).sort())
     // The customer side (client id, organization, Redirect URI) was checked with one cookie grant.
     expect(fake.callsTo('accounts', 'token')).toHaveLength(1)
     expect(fake.callsTo('accounts', 'token')[0]!.body.redirect_uri).toBe(WEBHOOK_URL)
-    expect(h.store.data().redirectUri).toBe(WEBHOOK_URL)
+    expect(h.store.data.redirectUri).toBe(WEBHOOK_URL)
     expect(h.logs.join('\n')).not.toContain(WEBHOOK_SECRET)
   })
 
@@ -54,14 +54,14 @@ describe('register', () => {
     await harness(fake, {}, store).adapter.connect({ webhookUrl: WEBHOOK_URL })
     expect(fake.callsTo('accounts', 'token')).toHaveLength(3)
     expect(fake.customers.size).toBe(1)
-    const probe = store.data().probe as { cst?: string }
+    const probe = store.data.probe as { cst?: string }
     expect(typeof probe.cst).toBe('string')
   })
 
   it('the probe identity is a run-time secret: never in logs', async () => {
     const h = harness(fake)
     await h.adapter.connect({ webhookUrl: WEBHOOK_URL })
-    const cst = (h.store.data().probe as { cst: string }).cst
+    const cst = (h.store.data.probe as { cst: string }).cst
     expect(h.redact(`cookie ${cst}`)).not.toContain(cst)
   })
 
@@ -79,7 +79,7 @@ describe('register', () => {
 
     await h.adapter.disconnect({ webhookUrl: WEBHOOK_URL })
     expect(fake.webhooks.map((w) => w.id)).toEqual([other.id])
-    expect(h.store.data().webhooks).toEqual([])
+    expect(h.store.data.webhooks).toEqual([])
     await h.adapter.disconnect({ webhookUrl: WEBHOOK_URL })
     expect(fake.callsTo('configuration', 'unregister_webhook')).toHaveLength(6)
   })
@@ -181,6 +181,6 @@ describe('register', () => {
     expect(error).toBeInstanceOf(ConfigurationError)
     expect(error.message).toMatch(/limit_reached.*three webhooks per action/)
     // What was registered before the failure is remembered, so that unregister can remove it.
-    expect((h.store.data().webhooks as unknown[]).length).toBe(3)
+    expect((h.store.data.webhooks as unknown[]).length).toBe(3)
   })
 })
