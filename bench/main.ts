@@ -45,7 +45,9 @@ const child = (mode: 'session' | 'cpu', scenario: Scenario): Promise<unknown> =>
   new Promise((resolve, reject) => {
     const out = path.join(tempDir('child'), 'result.json')
     const argv = ['--expose-gc', '--enable-source-maps', __filename, '--child', mode, '--provider', scenario.provider, '--out', out, ...(quick ? ['--quick'] : [])]
-    const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT })
+    // The test doubles serve media on example.com (msw, in process): the media fetcher may reach only named hosts.
+    const env = { ...process.env, HITL_MEDIA_ALLOW_HOSTS: process.env.HITL_MEDIA_ALLOW_HOSTS ?? 'example.com' }
+    const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT, env })
     let log = ''
     proc.stdout.on('data', (c) => (log += c))
     proc.stderr.on('data', (c) => (log += c))

@@ -112,7 +112,7 @@ export const SCENARIOS: Scenario[] = [
       startHitl: { provider: 2, why: "Intercom's create-conversation takes no title: a second request sets it" },
       'agent.assign': { provider: 1, why: 'the assignment webhook names the admin by id only: one lookup for the name' },
     },
-    transcriptNote: 'the adapter cuts the opening text into 5,000-character parts (src/providers/intercom/split.ts); Intercom documents no maximum',
+    transcriptNote: 'the adapter cuts the opening text into 5,000-character parts (MAX_BODY_CHARS in src/providers/intercom/render.ts); Intercom documents no maximum',
   },
   {
     provider: 'livechat',
