@@ -5,7 +5,7 @@
  * without a country code uses `hubspot.defaultPhoneCountry`, and without it is not used at all (a country code is
  * never guessed). No error or log line carries a full e-mail address or phone number.
  */
-import type { CountryCode } from 'libphonenumber-js/min'
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min'
 import { createCache } from '../../core/cache'
 import { HitlError, ProviderError } from '../../core/errors'
 import type { ContactRef, CreateContactInput, Data, ProviderDeps } from '../../core/types'
@@ -25,14 +25,6 @@ export const maskEmail = (email: string) => {
   return at < 1 ? '***' : `${email[0]}***${email.slice(at).slice(0, 100)}`
 }
 
-/**
- * libphonenumber-js with its metadata, loaded on the first phone number: parsing its ~80 KB of metadata costs every
- * cold instance time, and most requests (webhooks, every other provider) never need it.
- */
-type PhoneLibrary = typeof import('libphonenumber-js/min')
-let phoneLibrary: PhoneLibrary | undefined
-const phones = (): PhoneLibrary => (phoneLibrary ??= require('libphonenumber-js/min') as PhoneLibrary)
-
 export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string }
 
 /** A phone number in E.164 (what HubSpot expects of HS_PHONE_NUMBER), or why it cannot be one. */
@@ -45,10 +37,10 @@ export const toE164 = (raw: string, defaultCountry?: string): PhoneResult => {
   let region: CountryCode | undefined
   if (!international) {
     if (!country) return { ok: false, reason: 'it has no country code and hubspot.defaultPhoneCountry is not set' }
-    if (!phones().isSupportedCountry(country)) return { ok: false, reason: `hubspot.defaultPhoneCountry "${country.slice(0, 8)}" is not a country libphonenumber knows` }
+    if (!isSupportedCountry(country)) return { ok: false, reason: `hubspot.defaultPhoneCountry "${country.slice(0, 8)}" is not a country libphonenumber knows` }
     region = country
   }
-  const parsed = phones().parsePhoneNumberFromString(international ?? text, region)
+  const parsed = parsePhoneNumberFromString(international ?? text, region)
   if (!parsed || !parsed.isPossible()) {
     return { ok: false, reason: international ? 'it is not a possible international number' : `it is not a possible number of ${country}` }
   }
