@@ -111,6 +111,12 @@ export const SCENARIOS: Scenario[] = [
     providerFloor: {
       startHitl: { provider: 2, why: "Intercom's create-conversation takes no title: a second request sets it" },
       'agent.assign': { provider: 1, why: 'the assignment webhook names the admin by id only: one lookup for the name' },
+      ...Object.fromEntries(
+        (['user.audio', 'user.video', 'user.file'] as const).map((op) => [
+          op,
+          { provider: 2, why: "Intercom's attachment_urls takes images only (spec): other files go inline as attachment_files: download, reply" },
+        ])
+      ),
     },
     transcriptNote: 'the adapter cuts the opening text into 5,000-character parts (MAX_BODY_CHARS in src/providers/intercom/render.ts); Intercom documents no maximum',
   },
