@@ -14,6 +14,7 @@ import { BadRequestError, errorMessage, ProviderError, RetryLaterError } from '.
 import { emitOnce, emitStopped } from './events'
 import { LIMITS, tagValue } from './limits'
 import { withKeyLock } from './lock'
+import { UNSAFE_LINK_NOTE, webUrl } from './transcript'
 import type { InboundEvent, InboundMessage, SessionKey, WebhookReply, WebhookRequest } from './types'
 
 /** How long a session may stay `opening` while its provider id is awaited. */
@@ -217,7 +218,17 @@ export type BotpressPayload =
 
 const titled = (title: string | undefined) => (title === undefined ? {} : { title })
 
+const MEDIA_LABEL = { image: 'Image', audio: 'Audio', video: 'Video', file: 'File' } as const
+
+/**
+ * An agent's message as a Botpress payload. Last line of defence for every provider: a media URL that is not a plain
+ * http(s) address (javascript:, data:, too long) never reaches the end user's channel as media; the message becomes
+ * text naming the file instead, so nothing is lost and nothing unsafe is rendered.
+ */
 export const toBotpressPayload = (m: InboundMessage): BotpressPayload => {
+  if (m.type !== 'text' && !webUrl(m.url)) {
+    return { type: 'text', payload: { text: `[${MEDIA_LABEL[m.type]}${m.title ? `: ${m.title}` : ''}] ${UNSAFE_LINK_NOTE}` } }
+  }
   switch (m.type) {
     case 'text':
       return { type: 'text', payload: { text: m.text } }

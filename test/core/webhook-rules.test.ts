@@ -109,6 +109,30 @@ describe('engine rules for every provider', () => {
     })
   })
 
+  describe('unsafe media URLs (issue 12)', () => {
+    it('an agent medium whose URL is not http(s) reaches the user as text naming it, never as a link or image', async () => {
+      const { conversationId, session } = await open()
+      const e = engine()
+      const medium = (type: 'image' | 'file', url: string, id: string): InboundEvent => ({
+        kind: 'agentMessage',
+        session,
+        messageId: id,
+        agent: alice,
+        messages: [{ type, url, title: 'Look' }],
+      })
+      for (const [i, url] of ['javascript:alert(1)', 'data:text/html,<script>1</script>', 'https://ok.example/\tx', ` java\nscript:x`].entries()) {
+        expect((await e.handleWebhook(request(medium(i % 2 ? 'file' : 'image', url, `bad-${i}`)))).status).toBe(200)
+      }
+      expect((await e.handleWebhook(request(medium('image', 'https://cdn.example.com/a.png', 'good')))).status).toBe(200)
+      const got = rig.messagesOf(conversationId).filter((m) => m.userId !== rig.botUserId)
+      expect(got.map((m) => m.type)).toEqual(['text', 'text', 'text', 'text', 'image'])
+      expect(got[0]!.payload.text).toBe('[Image: Look] (link removed: not an http(s) address)')
+      expect(got[1]!.payload.text).toBe('[File: Look] (link removed: not an http(s) address)')
+      expect(JSON.stringify(got)).not.toMatch(/javascript:|data:text/)
+      expect(got[4]!.payload.imageUrl).toBe('https://cdn.example.com/a.png')
+    })
+  })
+
   describe('a closed session is final (issue 17)', () => {
     it('no assignment, message or second close reaches a closed session', async () => {
       const { conversationId, session } = await open()
