@@ -168,9 +168,9 @@ const applyMessage = async (
 
 /**
  * Conversation tag `lastEventAt`: when the last assignment or close the session applied happened: the provider's event
- * time, or, for an event that carries none, the time it was applied. So a timed event redelivered late (a LiveChat
- * `incoming_chat` answered 503 while the hand-off opened, retried after an untimed join of another agent) cannot undo
- * what was applied since.
+ * time, or, for an event that carries none, the time it was applied. So a timed event redelivered late (one answered
+ * 503 while the hand-off opened, retried after an untimed assignment of another agent) cannot undo what was applied
+ * since.
  */
 const eventTime = (at: number | undefined): { lastEventAt?: string } =>
   at !== undefined && Number.isFinite(at) ? { lastEventAt: String(Math.trunc(at)) } : {}
