@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto'
 import { axiosRetry, Client, isApiError } from '@botpress/client'
 import { createCache } from './cache'
+import { retryAfterAt } from './http'
 
 export type BotClient = Pick<
   Client,
@@ -40,21 +41,18 @@ type RetryError = Parameters<NonNullable<NonNullable<RetryConfig>['retryConditio
 
 const RETRY_AFTER = 'retryAfterSeconds'
 
-/** Seconds from a Retry-After header (delta-seconds or HTTP date), bounded; undefined when absent or unreadable. */
-export const parseRetryAfter = (value: unknown, now = Date.now()): number | undefined => {
-  const text = Array.isArray(value) ? value[0] : value
-  if (typeof text !== 'string' && typeof text !== 'number') return undefined
-  const raw = String(text).trim()
-  if (!raw || raw.length > 64) return undefined
-  const seconds = /^\d+$/.test(raw) ? Number(raw) : Math.ceil((Date.parse(raw) - now) / 1000)
-  return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 0), 3600) : undefined
+/** Botpress's Retry-After in whole seconds from now (the shared client's reading of the header), at most an hour. */
+const retryAfterSeconds = (headers: unknown, now = Date.now()): number | undefined => {
+  if (typeof headers !== 'object' || headers === null) return undefined
+  const at = retryAfterAt(headers as Record<string, string | string[] | undefined>, now)
+  return at === undefined ? undefined : Math.min(Math.max(Math.ceil((at - now) / 1000), 0), 3600)
 }
 
 /** Keeps Botpress's Retry-After on the error the client will build from the answer's body (its `metadata`). */
 const keepRetryAfter = (error: RetryError) => {
   const response = error.response
   if (!response || response.status !== 429) return
-  const seconds = parseRetryAfter(response.headers?.['retry-after'])
+  const seconds = retryAfterSeconds(response.headers)
   const body: unknown = response.data
   if (seconds === undefined || typeof body !== 'object' || body === null) return
   const withMeta = body as { metadata?: Record<string, unknown> }

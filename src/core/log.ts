@@ -118,3 +118,19 @@ export const maskPhone = (phone: string): string => {
   }
   return `***${digits}`
 }
+
+const LOCAL_CHAR = /[A-Za-z0-9._%+-]/
+
+/** Every e-mail address inside a text (a provider's error message) masked (`j***@example.com`): one pass, bounded look-back, no pattern over the text. */
+export const maskEmailsIn = (text: string): string => {
+  let out = ''
+  let from = 0
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    let start = at
+    while (start > from && at - start < 64 && LOCAL_CHAR.test(text[start - 1]!)) start--
+    if (start === at || !/[A-Za-z0-9-]/.test(text[at + 1] ?? '')) continue
+    out += `${text.slice(from, start)}${text[start]}***`
+    from = at
+  }
+  return out + text.slice(from)
+}

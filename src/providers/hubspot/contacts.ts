@@ -8,6 +8,7 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min'
 import { createCache } from '../../core/cache'
 import { HitlError, ProviderError } from '../../core/errors'
+import { maskEmail } from '../../core/log'
 import type { ContactRef, CreateContactInput, Data, ProviderDeps } from '../../core/types'
 import { asId, isRecord, own, str } from '../shared'
 import { TITLE, type HubspotApi } from './api'
@@ -18,12 +19,6 @@ export type DeliveryIdentifier = { type: keyof typeof IDENTIFIER_TYPES; value: s
 export type Identity = { id: string; name?: string; deliveryIdentifier: DeliveryIdentifier }
 
 const isIdentifier = (v: unknown): v is DeliveryIdentifier => isRecord(v) && own(IDENTIFIER_TYPES, v.type) === true && typeof v.value === 'string'
-
-/** `a***@example.com`: enough for a person to recognise, not the address. */
-export const maskEmail = (email: string) => {
-  const at = email.lastIndexOf('@')
-  return at < 1 ? '***' : `${email[0]}***${email.slice(at).slice(0, 100)}`
-}
 
 export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string }
 

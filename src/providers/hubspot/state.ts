@@ -80,9 +80,3 @@ export const createStateStore = (store: ProviderStore, scope: string): StateStor
     }
   },
 })
-
-/** Tests: forget every memory copy (a cold instance). */
-export const resetStateMemory = () => {
-  memory.clear()
-  writeChains.clear()
-}

@@ -4,6 +4,7 @@
  */
 import { ProviderError } from '../../core/errors'
 import type { HttpClient, HttpClientFactory, HttpResponse } from '../../core/http'
+import { maskEmailsIn } from '../../core/log'
 import { asId, isRecord, str } from '../shared'
 import type { IntercomConfig } from './config'
 import { INTERCOM_PACE, intercomRateLimit } from './ratelimit'
@@ -23,26 +24,10 @@ export const regionOf = (config: IntercomConfig): Region => config.region ?? 'us
 
 export const baseUrlOf = (config: IntercomConfig): string => config.apiBaseUrl?.trim() || REGION_HOSTS[regionOf(config)]
 
-const LOCAL_CHAR = /[A-Za-z0-9._%+-]/
-
-/** E-mail addresses in a provider message masked (`j***@example.com`): one pass, bounded look-back, no pattern over the text. */
-export const maskEmails = (text: string): string => {
-  let out = ''
-  let from = 0
-  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
-    let start = at
-    while (start > from && at - start < 64 && LOCAL_CHAR.test(text[start - 1]!)) start--
-    if (start === at || !/[A-Za-z0-9-]/.test(text[at + 1] ?? '')) continue
-    out += `${text.slice(from, start)}${text[start]}***`
-    from = at
-  }
-  return out + text.slice(from)
-}
-
 /** `{type: 'error.list', errors: [{code, message}]}` → "code: message; …", with e-mail addresses masked. */
 export const describeIntercomError = (body: unknown): string | undefined => {
   const text = describeErrorBody(body)
-  return text === undefined ? undefined : maskEmails(text)
+  return text === undefined ? undefined : maskEmailsIn(text)
 }
 
 const describeErrorBody = (body: unknown): string | undefined => {

@@ -15,7 +15,7 @@ import type { LivechatConfig } from './config'
 import { createContact } from './contacts'
 import { createLivechat, type Livechat } from './context'
 import { sendMessage } from './messages'
-import { maskEmail, normalizeAvatar } from './render'
+import { maskAgentId, normalizeAvatar } from './render'
 import { closeSession, openSession } from './sessions'
 import { connect, disconnect } from './setup'
 import { chatNow, confirmAssignment, parseWebhook, verifyWebhook, type ChatNow } from './webhook'
@@ -68,7 +68,7 @@ const describeAgent = async (lc: Livechat, agentId: string): Promise<Agent> => {
     return { id: agentId, name: str(agent.name) ?? agentId, ...(pictureUrl ? { pictureUrl } : {}) }
   } catch (error) {
     if (!isLivechatError(error, 'authorization', 'missing_access', 'not_found', 'validation')) throw error
-    lc.deps.logger.debug(`LiveChat: no details for agent ${maskEmail(agentId)} (${error.errorType}); using the id as the name`)
+    lc.deps.logger.debug(`LiveChat: no details for agent ${maskAgentId(agentId)} (${error.errorType}); using the id as the name`)
     return { id: agentId, name: agentId }
   }
 }

@@ -8,7 +8,7 @@ import { isWebUrl } from '../shared'
 import { LivechatError } from './api'
 import type { CredentialHolder, CustomerCredentials } from './auth'
 import { credentialRecord, type Livechat } from './context'
-import { maskEmail } from './render'
+import { maskEmail } from '../../core/log'
 
 const profileBody = (p: ContactProfile): Record<string, unknown> => ({
   ...(p.name ? { name: p.name } : {}),

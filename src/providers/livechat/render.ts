@@ -3,6 +3,7 @@
  * the masking of e-mail addresses (agent ids are e-mail addresses) in logs and errors. Every helper here is linear in
  * its input and bounds it first.
  */
+import { maskEmail } from '../../core/log'
 import { openingText as coreOpeningText } from '../../core/transcript'
 import type { OpenSessionInput } from '../../core/types'
 import { isRecord, isWebUrl, splitText, str } from '../shared'
@@ -45,12 +46,8 @@ export const normalizeAvatar = (avatar: string | undefined): string | undefined 
   return undefined
 }
 
-/** `jane@example.com` → `j***@example.com`; anything else unchanged. For log lines and errors that name an agent. */
-export const maskEmail = (value: string): string => {
-  const at = value.indexOf('@')
-  if (at <= 0 || at === value.length - 1) return value
-  return `${value[0]}***${value.slice(at).slice(0, 256)}`
-}
+/** An agent id as it may appear in a log line: LiveChat agent ids are e-mail addresses, masked (`j***@example.com`). */
+export const maskAgentId = (id: string): string => (id.includes('@') ? maskEmail(id) : id)
 
 const MAX_RICH_ELEMENTS = 50
 const MAX_BUTTONS = 20

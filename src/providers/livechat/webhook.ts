@@ -27,7 +27,7 @@ import type { Agent, InboundMessage, ParsedWebhook, SessionKey, VerifyResult, We
 import { safeParse, type output } from 'zod/mini'
 import { expectShape, id, parseJson, z } from '../../core/validate'
 import { dropNulls, isRecord, isWebUrl, kindOf, str } from '../shared'
-import { maskEmail, normalizeAvatar, richText } from './render'
+import { maskAgentId, normalizeAvatar, richText } from './render'
 
 export type WebhookSpec = { action: string; filters?: Record<string, unknown> }
 
@@ -199,7 +199,7 @@ export const confirmAssignment = async (parsed: Parsed, readChat: ReadChat): Pro
   const now = await readChat(c.chatId, c.threadId)
   if (!now) return skip('LiveChat refused to describe the chat, so the assignment cannot be confirmed')
   if (!now.active) return skip('the thread is no longer active')
-  if (!now.agents.some((a) => a.id === c.agent.id)) return skip(`agent ${maskEmail(c.agent.id.slice(0, 200))} is not in the chat now (a replay, or they already left)`)
+  if (!now.agents.some((a) => a.id === c.agent.id)) return skip(`agent ${maskAgentId(c.agent.id.slice(0, 200))} is not in the chat now (a replay, or they already left)`)
   return { events: [{ kind: 'agentAssigned', session: session(c.threadId), agent: c.agent, at: Date.now() }] }
 }
 
@@ -270,7 +270,7 @@ const agentMessage = (p: { chat_id: string; thread_id?: string; event: output<ty
   if (!['message', 'file', 'rich_message'].includes(e.type)) return skip('not a message or a file')
   if (!e.author_id) throw new BadRequestError(`incoming_event payload is malformed: event.author_id is missing for a ${e.type} event`)
   if (CUSTOMER_ID.test(e.author_id)) return skip('written by the customer (our own message echoed back)')
-  if (!p.thread_id) return skip(`no thread id (agent ${maskEmail(e.author_id.slice(0, 200))})`)
+  if (!p.thread_id) return skip(`no thread id (agent ${maskAgentId(e.author_id.slice(0, 200))})`)
   let messages: InboundMessage[]
   if (e.type === 'message') {
     if (e.text === undefined) throw new BadRequestError('incoming_event payload is malformed: event.text is missing for a message event')

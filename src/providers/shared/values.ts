@@ -2,6 +2,7 @@
  * Small value helpers every adapter needs when reading what a provider sent: untrusted JSON, so every lookup is
  * typed, trimmed and own-property only.
  */
+import { webUrl } from '../../core/transcript'
 
 /** A non-blank string, trimmed; anything else is absent. */
 export const str = (value: unknown): string | undefined =>
@@ -13,9 +14,12 @@ export const asId = (value: unknown): string | undefined => {
   return str(value)
 }
 
-/** An absolute http(s) URL without whitespace, of a sane length. Anything else (javascript:, data:, relative) is not a web URL. */
+/**
+ * An absolute http(s) URL without whitespace or control characters, of a sane length: the core's rule (`webUrl`), so
+ * that adapters and the core never disagree on what may become a link. Anything else (javascript:, data:, relative) is not one.
+ */
 export const isWebUrl = (url: unknown, maxLength = 4096): url is string =>
-  typeof url === 'string' && url.length <= maxLength && /^https?:\/\/[^\s]+$/i.test(url)
+  typeof url === 'string' && url.length <= maxLength && webUrl(url) === url
 
 /** Deep copy without `null` values: providers send `null` for "absent", schemas read `undefined`. */
 export const dropNulls = (value: unknown): unknown => {

@@ -7,7 +7,7 @@
 import { ProviderError } from '../../../src/core/errors'
 import { httpClock } from '../../support/http-clock'
 import { Redactor } from '../../../src/core/log'
-import { resetStateMemory } from '../../../src/providers/hubspot/state'
+import { resetCaches } from '../../../src/core/cache'
 
 import { contactRef, leakedSecrets, makeAdapter, memoryStore, resetProcess, sessionRef, WEBHOOK_URL, useHubspotFake } from './harness'
 
@@ -19,7 +19,7 @@ const touch = (adapter: ReturnType<typeof makeAdapter>['adapter'], thread = '700
 const expireStoredToken = (store: ReturnType<typeof memoryStore>) => {
   const oauth = store.data.oauth as Record<string, unknown>
   oauth.refreshAt = Date.now() - 1
-  resetStateMemory()
+  resetCaches()
 }
 
 describe('access token', () => {
@@ -38,7 +38,7 @@ describe('access token', () => {
     expect(store.data.portalId).toBe(String(fake.hubId))
     expect(fake.count('introspect')).toBe(1)
     // a cold instance reads it from the state instead of refreshing again
-    resetStateMemory()
+    resetCaches()
     const second = makeAdapter(fake, { store })
     await touch(second.adapter)
     expect(fake.count('token')).toBe(1)
@@ -105,7 +105,7 @@ describe('access token', () => {
     const { adapter, store } = makeAdapter(fake)
     await touch(adapter)
     fake.refreshTokens.add('refresh-brand-new-token-0001')
-    resetStateMemory()
+    resetCaches()
     const updated = makeAdapter(fake, { store, config: { refreshToken: 'refresh-brand-new-token-0001' } }).adapter
     await touch(updated)
     expect(fake.callsOf('token').map((c) => (c.body as Record<string, string>).refresh_token)).toEqual([

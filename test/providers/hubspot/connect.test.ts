@@ -7,7 +7,7 @@ import { ConfigurationError, ProviderError } from '../../../src/core/errors'
 import { CAPABILITIES } from '../../../src/providers/hubspot/channel'
 import { CHANNEL_PATCH_REQUIRED } from './contract'
 import { timing } from '../../../src/providers/hubspot/setup'
-import { resetStateMemory } from '../../../src/providers/hubspot/state'
+import { resetCaches } from '../../../src/core/cache'
 import { CREDENTIALS } from './fake'
 import { contactRef, makeAdapter, memoryStore, resetProcess, transcript, WEBHOOK_ID, WEBHOOK_URL, useHubspotFake } from './harness'
 
@@ -106,7 +106,7 @@ describe('register', () => {
     expect(Object.keys(body).sort()).toEqual([...CHANNEL_PATCH_REQUIRED].sort())
     expect(body).toMatchObject({ channelLogoUrl: expect.stringMatching(/^https:\/\//), channelAccountConnectionRedirectUrl: expect.stringMatching(/^https:\/\//) })
     // and a second save has nothing left to update
-    resetStateMemory()
+    resetCaches()
     await makeAdapter(fake).adapter.connect({ webhookUrl: WEBHOOK_URL })
     expect(fake.count('patchChannel')).toBe(1)
   })
@@ -123,7 +123,7 @@ describe('register', () => {
   it('a changed help desk gets its own account on the same channel', async () => {
     const store = memoryStore()
     await makeAdapter(fake, { store }).adapter.connect({ webhookUrl: WEBHOOK_URL })
-    resetStateMemory()
+    resetCaches()
     await makeAdapter(fake, { store, config: { helpDeskId: '1431487392' } }).adapter.connect({ webhookUrl: WEBHOOK_URL })
     expect(activeChannels()).toHaveLength(1)
     expect(activeAccounts().map((a) => a.inboxId).sort()).toEqual(['1431487392', '1431487401'])

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto'
 import { ProviderError } from '../../../src/core/errors'
-import { resetStateMemory } from '../../../src/providers/hubspot/state'
+import { resetCaches } from '../../../src/core/cache'
 import { leakedSecrets, makeAdapter, memoryStore, sessionRef, useHubspotFake, WEBHOOK_URL } from './harness'
 
 const fake = useHubspotFake()
@@ -58,7 +58,7 @@ it('an installation made under v1 keeps working: stored access token used as is,
   expect(fake.callsOf('patchThread')[0]!.headers.authorization).toBe(`Bearer ${access}`)
   // expired: refreshed with the rotated refresh token on the new path
   ;(store.data.oauth as Record<string, number>).refreshAt = Date.now() - 1
-  resetStateMemory()
+  resetCaches()
   await touch(makeAdapter(fake, { store }).adapter)
   expect(fake.callsOf('token').map((c) => [c.path, (c.body as Record<string, string>).refresh_token])).toEqual([['/oauth/2026-03/token', rotated]])
   // the portal is learnt at that refresh (one introspection), the v1-era hub id having served meanwhile

@@ -7,7 +7,7 @@ import { BadRequestError, ProviderError, RetryLaterError } from '../../../src/co
 import { isTransient } from '../../../src/providers/hubspot/webhook'
 import type { WebhookRequest } from '../../../src/core/types'
 import { candidateUris, signedUri, signV1, signV2, signV3, verifySignature } from '../../../src/providers/hubspot/signature'
-import { resetStateMemory } from '../../../src/providers/hubspot/state'
+import { resetCaches } from '../../../src/core/cache'
 import { v1Signature, v3Signature } from './fake'
 import { contactRef, makeAdapter, memoryStore, transcript, WEBHOOK_ID, WEBHOOK_URL, useHubspotFake } from './harness'
 
@@ -145,7 +145,7 @@ describe('the adapter', () => {
 
     it('a cold instance verifies without reading the state: a forged request costs 0 store reads, warm or cold', async () => {
       const { store } = await connected()
-      resetStateMemory()
+      resetCaches()
       const cold = makeAdapter(fake, { store }).adapter
       const reads = store.reads
       const requests = fake.requestCount()

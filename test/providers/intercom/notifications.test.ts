@@ -7,7 +7,7 @@
 import { resetCaches } from '../../../src/core/cache'
 import { RetryLaterError } from '../../../src/core/errors'
 import type { InboundEvent, WebhookRequest } from '../../../src/core/types'
-import { maskEmails } from '../../../src/providers/intercom/api'
+import { maskEmailsIn } from '../../../src/core/log'
 import { useFakeRig } from '../../support/rig'
 import { IntercomFake, ME } from './fake'
 import {
@@ -251,10 +251,10 @@ describe('notifications through the integration (Botpress emulator)', () => {
 
 describe('nothing personal in errors', () => {
   it('e-mail addresses in Intercom error texts are masked', () => {
-    expect(maskEmails('A contact with email jane.doe@example.com already exists (x@y.io)')).toBe(
+    expect(maskEmailsIn('A contact with email jane.doe@example.com already exists (x@y.io)')).toBe(
       'A contact with email j***@example.com already exists (x***@y.io)'
     )
-    expect(maskEmails('no address @ here, nor a@')).toBe('no address @ here, nor a@')
+    expect(maskEmailsIn('no address @ here, nor a@')).toBe('no address @ here, nor a@')
   })
 
   it('an Intercom refusal naming the address does not carry it into the error', async () => {

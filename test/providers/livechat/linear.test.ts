@@ -5,7 +5,7 @@
  */
 import { decodeAgentToken, regionOfToken } from '../../../src/providers/livechat/api'
 import { cookieValue } from '../../../src/providers/livechat/auth'
-import { groupFor, maskEmail, normalizeAvatar, richText, splitMessage } from '../../../src/providers/livechat/render'
+import { groupFor, maskAgentId, normalizeAvatar, richText, splitMessage } from '../../../src/providers/livechat/render'
 import { parseWebhook, verifyWebhook } from '../../../src/providers/livechat/webhook'
 import { CLIENT_ID, ORG_ID, WEBHOOK_SECRET } from './fake'
 
@@ -37,7 +37,7 @@ const cases: Array<[string, () => unknown]> = [
   ['avatar: "a.a-" runs', () => normalizeAvatar(`${'a.a-'.repeat(N / 4)}!`)],
   ['cookie: "__lc_cid=" × 11 000', () => cookieValue('__lc_cid='.repeat(N / 9), '__lc_cid')],
   ['cookie: 100 kB of ", "', () => cookieValue(', '.repeat(N / 2), '__lc_cst')],
-  ['mask: 100 kB of "@"', () => maskEmail('@'.repeat(N))],
+  ['mask: 100 kB of "@"', () => maskAgentId('@'.repeat(N))],
   ['agent token: 100 kB of "A"', () => decodeAgentToken('A'.repeat(N))],
   ['region: 100 kB of "a"', () => regionOfToken('a'.repeat(N))],
   ['routing: 100 kB of digits', () => groupFor('9'.repeat(N), 1)],
@@ -72,6 +72,6 @@ it('the helpers still answer correctly at those sizes', () => {
   expect(normalizeAvatar('cdn.livechatinc.com/avatars/1.png')).toBe('https://cdn.livechatinc.com/avatars/1.png')
   expect(cookieValue(['__lc_cid=abc; Path=/, __lc_cst=def; Secure'], '__lc_cst')).toBe('def')
   expect(cookieValue(['x__lc_cst=nope; __lc_cst=yes'], '__lc_cst')).toBeUndefined()
-  expect(maskEmail('jane@example.com')).toBe('j***@example.com')
+  expect(maskAgentId('jane@example.com')).toBe('j***@example.com')
   expect(groupFor('9'.repeat(N), 7)).toBe(7)
 })
