@@ -4,7 +4,7 @@
  */
 import { isApiError, type Conversation, type User } from '@botpress/client'
 import { BOT_NAME, HITL_CHANNEL } from './botpress'
-import { clean, type EngineContext } from './context'
+import { clean, ownerContext, type EngineContext } from './context'
 import { errorMessage, HitlError } from './errors'
 import { classifyContactPoint, pictureUrl as avatar, userName } from './limits'
 import { STATE } from './refs'
@@ -89,17 +89,19 @@ const undoStart = async (ctx: EngineContext, conversation: Conversation, opened:
   await ctx.client.deleteConversation({ id: conversation.id }).catch(warn)
 }
 
-export const stopHitl = async (ctx: EngineContext, input: { conversationId: string }): Promise<Record<string, never>> => {
-  const { client, active } = ctx
-  const { conversation } = await client.getConversation({ id: input.conversationId })
+export const stopHitl = async (engine: EngineContext, input: { conversationId: string }): Promise<Record<string, never>> => {
+  const { conversation } = await engine.client.getConversation({ id: input.conversationId })
   if (conversation.channel !== HITL_CHANNEL || !conversation.tags.provider) {
     throw new HitlError(`Conversation ${input.conversationId} is not a HITL session of this integration`)
   }
   if (conversation.tags.status === 'closed') return {}
+  // Opened before a switch on a provider still configured: closed there, by its own adapter.
+  const ctx = ownerContext(engine, conversation.tags.provider)
+  const { client, active } = ctx
   // Marked closed first: the provider's own "closed" webhook for this close must not emit a second hitlStopped.
   await client.updateConversation({ id: conversation.id, tags: { status: 'closed' } })
   if (conversation.tags.provider !== active.name) {
-    // Opened on the provider used before a switch: nothing to close here any more.
+    // Opened on a provider used before a switch whose section is gone: nothing to close it with any more.
     active.logger.info(`stopHitl: session ${conversation.id} belongs to provider ${conversation.tags.provider}; closed locally`)
   } else if (conversation.tags.externalId) {
     try {
@@ -111,7 +113,17 @@ export const stopHitl = async (ctx: EngineContext, input: { conversationId: stri
       throw error
     }
   }
+  if (active !== engine.active) await drained(ctx, active)
   return {}
+}
+
+/** After a session of a draining provider closed: let the composition remove that provider once it has none left. */
+const drained = async (ctx: EngineContext, provider: EngineContext['active']) => {
+  try {
+    await ctx.owners?.closed?.(provider)
+  } catch (error) {
+    provider.logger.warn(`after closing a session of ${provider.definition.title}: ${errorMessage(error)}`)
+  }
 }
 
 export const getEndUser = async (ctx: EngineContext, userId: string): Promise<User> => {

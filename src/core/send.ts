@@ -2,7 +2,7 @@
 import type { Conversation } from '@botpress/client'
 import { getEndUser } from './actions'
 import { BOT_NAME } from './botpress'
-import type { EngineContext } from './context'
+import { ownerContext, type EngineContext } from './context'
 import { HitlError } from './errors'
 import { emitStopped } from './events'
 import { LIMITS } from './limits'
@@ -16,7 +16,9 @@ export type ChannelMessage = {
   payload: Record<string, unknown>
 }
 
-export const sendMessage = async (ctx: EngineContext, props: ChannelMessage): Promise<void> => {
+export const sendMessage = async (engine: EngineContext, props: ChannelMessage): Promise<void> => {
+  // A session opened before a switch goes on with the provider it was opened on while that one is configured.
+  const ctx = ownerContext(engine, props.conversation.tags.provider)
   const { client, active } = ctx
   const { conversation, payload } = props
   const provider = active.name
