@@ -216,14 +216,19 @@ const stopSessions = async (deps: SwitchDeps, name: string, provider: ActiveProv
   const now = deps.now ?? Date.now
   const log = (provider ?? deps.set.active).logger
   let stopped = 0
+  // Each stopped session leaves the listing: the first page is read again until it holds only sessions already
+  // tried (one that failed to close stays listed), and only then is the next page followed.
+  const tried = new Set<string>()
   try {
     for (const status of OPEN_STATUSES) {
       let nextToken: string | undefined
-      do {
+      for (;;) {
         if (now() > deadline) return { stopped, left: true }
         const page = await deps.client.listConversations({ channel: HITL_CHANNEL, tags: { provider: name, status }, nextToken })
-        for (const conversation of page.conversations as Conversation[]) {
+        const fresh = (page.conversations as Conversation[]).filter((c) => !tried.has(c.id))
+        for (const conversation of fresh) {
           if (now() > deadline) return { stopped, left: true }
+          tried.add(conversation.id)
           await emitStopped(deps.client, deps.events, conversation)
           stopped++
           if (provider && conversation.tags.externalId) {
@@ -232,8 +237,10 @@ const stopSessions = async (deps: SwitchDeps, name: string, provider: ActiveProv
               .catch((error: unknown) => log.warn(`could not close session ${conversation.id} on ${provider.definition.title}: ${errorMessage(error)}`))
           }
         }
-        nextToken = page.meta?.nextToken
-      } while (nextToken)
+        if (fresh.length) nextToken = undefined
+        else if (page.meta?.nextToken) nextToken = page.meta.nextToken
+        else break
+      }
     }
   } catch (error) {
     log.warn(`stopping the sessions of provider "${name}": ${errorMessage(error)}; the rest are stopped on the next save or when their user writes`)

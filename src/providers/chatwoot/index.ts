@@ -3,6 +3,7 @@ import { defineProvider } from '../../core/types'
 import { createChatwootAdapter } from './adapter'
 import { TITLE } from './api'
 import { chatwootConfigSchema } from './config'
+import { manualCleanup } from './setup'
 import { urlToken } from './webhook'
 
 export default defineProvider({
@@ -13,4 +14,5 @@ export default defineProvider({
   // The URL tokens are derived from the access token: redacted like it wherever it could appear (the webhook URL).
   secrets: (config) => (config.apiAccessToken ? [config.apiAccessToken, urlToken(config), urlToken(config, true)] : [config.apiAccessToken]),
   create: (config, deps) => createChatwootAdapter(config, deps),
+  manualCleanup,
 })

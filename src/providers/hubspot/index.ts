@@ -4,6 +4,7 @@
 import { defineProvider } from '../../core/types'
 import { createHubspotAdapter } from './adapter'
 import { hubspotConfigSchema } from './config'
+import { manualCleanup } from './setup'
 
 export default defineProvider({
   name: 'hubspot',
@@ -12,4 +13,5 @@ export default defineProvider({
   available: true,
   secrets: (config) => [config.developerApiKey, config.clientSecret, config.refreshToken],
   create: (config, deps) => createHubspotAdapter(config, deps),
+  manualCleanup,
 })

@@ -3,6 +3,7 @@ import { defineProvider } from '../../core/types'
 import { createLivechatAdapter } from './adapter'
 import { decodeAgentToken, TITLE } from './api'
 import { livechatConfigSchema } from './config'
+import { manualCleanup } from './setup'
 
 export default defineProvider({
   name: 'livechat',
@@ -14,4 +15,5 @@ export default defineProvider({
     return [config.agentToken, config.agentToken?.trim(), config.webhookSecret, decoded, pat]
   },
   create: createLivechatAdapter,
+  manualCleanup,
 })
