@@ -170,7 +170,7 @@ export const routeWebhook = async (set: ProviderSet, req: WebhookRequest): Promi
     log.warn(`webhook not verified yet (503): ${errorMessage(failed.error)}`)
     return { reply: json(503, { error: 'temporarily unavailable, please retry' }) }
   }
-  const reasons = [first, ...others].map((v) => `${v.provider.name}: ${v.result && !v.result.ok ? v.result.reason : 'refused'}`)
+  const reasons = [first, ...others].map((v) => `${others.length ? `${v.provider.name}: ` : ''}${v.result && !v.result.ok ? v.result.reason : 'refused'}`)
   log.warn(`webhook refused (401): ${reasons.join('; ')}`)
   return { reply: json(401, { error: 'unauthorized' }) }
 }
