@@ -6,7 +6,7 @@ import { isApiError, type Conversation, type User } from '@botpress/client'
 import { BOT_NAME, HITL_CHANNEL } from './botpress'
 import { clean, ownerContext, type EngineContext } from './context'
 import { errorMessage, HitlError } from './errors'
-import { classifyContactPoint, pictureUrl as avatar, userName } from './limits'
+import { classifyContactPoint, LIMITS, pictureUrl as avatar, userName } from './limits'
 import { STATE } from './refs'
 import { buildTranscript, type HistoryMessage } from './transcript'
 import type { ContactProfile, Data, HitlSessionExtras } from './types'
@@ -43,8 +43,8 @@ export const createUser = async (ctx: EngineContext, input: CreateUserInput): Pr
 export const startHitl = async (ctx: EngineContext, input: StartHitlInput): Promise<{ conversationId: string }> => {
   if (!input.userId) throw new HitlError('startHitl needs the userId returned by createUser')
   const { adapter, name: provider } = ctx.active
-  const user = await getEndUser(ctx, input.userId)
-  const contact = ctx.refs.contactRef(user.tags.externalId!, user.id)
+  const user = await getEndUser(ctx, input.userId, { anyProvider: true })
+  const contact = await contactOn(ctx, user)
 
   const history = Array.isArray(input.messageHistory) ? input.messageHistory : []
   const names = await userNames(ctx, history, user)
@@ -126,13 +126,34 @@ const drained = async (ctx: EngineContext, provider: EngineContext['active']) =>
   }
 }
 
-export const getEndUser = async (ctx: EngineContext, userId: string): Promise<User> => {
+/**
+ * The end user's contact on the active provider. A user createUser made on another provider (linked before a switch:
+ * the HITL plugin keeps using the user it linked) gets a contact on the active one, created once from the profile
+ * createUser kept and remembered with the user, apart from the first provider's data.
+ */
+export const contactOn = async (ctx: EngineContext, user: User) => {
+  const provider = ctx.active.name
+  if (user.tags.provider === provider) return ctx.refs.contactRef(user.tags.externalId!, user.id)
+  const state = await ctx.refs.readState('user', user.id, STATE.contact)
+  const known = state.others && Object.prototype.hasOwnProperty.call(state.others, provider) ? state.others[provider] : undefined
+  if (known?.id) return ctx.refs.contactRef(known.id, user.id, provider)
+  const profile = state.profile ?? {}
+  const name = profile.name ?? user.name ?? 'Unknown User'
+  const created = await ctx.active.adapter.createContact({ botpressUserId: user.id, name, ...clean({ email: profile.email, phone: profile.phone, pictureUrl: profile.pictureUrl }) })
+  if (!created.id || created.id.length > LIMITS.tagValue) throw new HitlError(`${ctx.active.definition.title} answered createContact with an id Botpress cannot store`)
+  await ctx.refs.writeState('user', user.id, STATE.contact, { ...state, others: { ...(state.others ?? {}), [provider]: { id: created.id, data: created.data ?? {} } } })
+  ctx.active.logger.info(`user ${user.id} was linked on provider ${user.tags.provider}: contact ${created.id} created on ${ctx.active.definition.title}`)
+  return ctx.refs.contactRef(created.id, user.id, provider)
+}
+
+export const getEndUser = async (ctx: EngineContext, userId: string, options: { anyProvider?: boolean } = {}): Promise<User> => {
   const provider = ctx.active.name
   const { user } = await ctx.client.getUser({ id: userId }).catch((error: unknown) => {
     if (isApiError(error) && error.code === 404) throw new HitlError(`User ${userId} does not exist: call createUser first`)
     throw error
   })
-  if (user.tags.provider !== provider || !user.tags.externalId || user.tags.kind === 'agent') {
+  const ours = user.tags.kind !== 'agent' && !!user.tags.provider && !!user.tags.externalId
+  if (options.anyProvider ? !ours : user.tags.provider !== provider || !user.tags.externalId || user.tags.kind === 'agent') {
     throw new HitlError(
       `User ${userId} was not created by this integration's createUser for provider "${provider}": call createUser first`
     )

@@ -1,6 +1,6 @@
 /** User → agent: a message of the hitl channel, resolved to its session and author, normalized and sent in order. */
 import type { Conversation } from '@botpress/client'
-import { getEndUser } from './actions'
+import { contactOn, getEndUser } from './actions'
 import { BOT_NAME } from './botpress'
 import { ownerContext, type EngineContext } from './context'
 import { HitlError } from './errors'
@@ -61,10 +61,10 @@ const authorOf = async (
 ): Promise<SendMessageInput['author']> => {
   if (typeof userId !== 'string' || !userId) return { kind: 'bot', name: BOT_NAME }
   if (userId === conversation.tags.userId && conversation.tags.contactId) {
-    return { kind: 'user', contact: ctx.refs.contactRef(conversation.tags.contactId, userId) }
+    return { kind: 'user', contact: ctx.refs.contactRef(conversation.tags.contactId, userId, ctx.active.name) }
   }
-  const user = await getEndUser(ctx, userId)
-  return { kind: 'user', contact: ctx.refs.contactRef(user.tags.externalId!, user.id) }
+  const user = await getEndUser(ctx, userId, { anyProvider: true })
+  return { kind: 'user', contact: await contactOn(ctx, user) }
 }
 
 const isEmpty = (m: OutboundMessage) =>

@@ -66,8 +66,9 @@ const save = async (provider: string, ...sections: string[]) => {
   await rig.driver.register()
 }
 
-const open = async (name: string) => {
-  const { userId } = await rig.driver.callAction('createUser', { name: 'Jane Doe', email: 'jane.doe@example.com' })
+/** Escalates on the active provider `name`; with `linked`, as the HITL plugin does for a user it linked before (no createUser). */
+const open = async (name: string, linked?: string) => {
+  const userId = linked ?? (await rig.driver.callAction('createUser', { name: 'Jane Doe', email: 'jane.doe@example.com' })).userId
   const { conversationId } = await rig.driver.callAction('startHitl', { userId, title: 'Refund', messageHistory: [] })
   const conversation = rig.conversation(conversationId)
   return { userId, conversationId, sessionId: conversation.tags.externalId as string, provider: conversation.tags.provider as string, name }
@@ -115,10 +116,15 @@ describe.each(pairs)('switching %s → %s', (a, b) => {
     await save(b, a, b)
     // Draining: what register created on A stays while A has an open session.
     expect(A.registrations!()).toBe(registeredOnA)
-    const onB = await open(b)
+    // The HITL plugin keeps the user it linked on A: escalating it on B creates its contact on B once, from what
+    // createUser kept (name, e-mail), and the session is that contact's.
+    const onB = await open(b, onA.userId)
     expect(onB.provider).toBe(b)
     expect(B.sessions().map((s) => s.id)).toContain(onB.sessionId)
     expect(A.sessions().map((s) => s.id)).not.toContain(onB.sessionId)
+    const contactOnB = rig.conversation(onB.conversationId).tags.contactId
+    expect(B.contacts().filter((c) => c.id === contactOnB).map((c) => [c.name, c.email])).toEqual([['Jane Doe', 'jane.doe@example.com']])
+    expect(await userWrites(onB, 'hello B')).toEqual([{ author: 'user', contactId: contactOnB }])
 
     // A's session goes on, on A: the user's messages, the agent's reply, the assignment.
     const contactId = rig.user(onA.userId).tags.externalId
@@ -184,6 +190,17 @@ describe.each(pairs)('switching %s → %s', (a, b) => {
     // Saving again stops nothing twice.
     await save(b, b)
     expect(rig.events('hitlStopped')).toHaveLength(2)
+
+    // The user linked on A (the HITL plugin keeps it) escalates on B: one contact on B, reused by the next escalation.
+    const B = fakeOf(b)
+    const onB = await open(b, first.userId)
+    const contactOnB = rig.conversation(onB.conversationId).tags.contactId
+    expect(B.contacts().filter((c) => c.id === contactOnB).map((c) => c.name)).toEqual(['Jane Doe'])
+    await rig.driver.callAction('stopHitl', { conversationId: onB.conversationId })
+    const contactsOnB = B.contacts().length
+    const again = await open(b, first.userId)
+    expect(rig.conversation(again.conversationId).tags.contactId).toBe(contactOnB)
+    expect(B.contacts()).toHaveLength(contactsOnB)
   })
 })
 
