@@ -130,12 +130,20 @@ const routed = (verdict: Verdict, req: WebhookRequest): RoutedWebhook => {
   const { provider, result } = verdict
   const inner = provider.adapter
   let closes = 0
-  const adapter = Object.assign(Object.create(inner) as ProviderAdapter, {
-    verifyWebhook: (r: WebhookRequest) => (r === req && result ? result : inner.verifyWebhook(r)),
-    parseWebhook: async (r: WebhookRequest): Promise<ParsedWebhook> => {
+  const own: Pick<ProviderAdapter, 'verifyWebhook' | 'parseWebhook'> = {
+    verifyWebhook: (r) => (r === req && result ? result : inner.verifyWebhook(r)),
+    parseWebhook: async (r): Promise<ParsedWebhook> => {
       const parsed = await inner.parseWebhook(r)
       closes += parsed.events.filter((e) => e.kind === 'sessionClosed').length
       return parsed
+    },
+  }
+  // Every other member is the adapter's own, its methods bound to it (an adapter may be a class with private fields).
+  const adapter = new Proxy(inner, {
+    get: (target, key, receiver) => {
+      if (key === 'verifyWebhook' || key === 'parseWebhook') return own[key]
+      const value: unknown = Reflect.get(target, key, receiver)
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
     },
   })
   return { provider: { ...provider, adapter }, closes: () => closes }
