@@ -34,15 +34,19 @@ export default new sdk.Integration<HitlIntegration>({
       return
     }
     await resolved.active.adapter.disconnect({ webhookUrl: props.webhookUrl })
-    // Providers still draining when the integration is removed: what register created there goes too.
-    const { registrations } = await resolved.switching.book.read()
-    for (const name of resolved.set.draining()) {
-      const registration = Object.prototype.hasOwnProperty.call(registrations, name) ? registrations[name] : undefined
-      if (!registration || registration.removed) continue
-      await resolved.set
-        .of(name)
-        ?.adapter.disconnect({ webhookUrl: registration.webhookUrl })
-        .catch((error: unknown) => props.logger.warn(`unregister: ${name}: ${errorMessage(error)}`))
+    // Providers still draining when the integration is removed: what register created there goes too (best effort).
+    try {
+      const { registrations } = await resolved.switching.book.read()
+      for (const name of resolved.set.draining()) {
+        const registration = Object.prototype.hasOwnProperty.call(registrations, name) ? registrations[name] : undefined
+        if (!registration || registration.removed) continue
+        await resolved.set
+          .of(name)
+          ?.adapter.disconnect({ webhookUrl: registration.webhookUrl })
+          .catch((error: unknown) => props.logger.warn(`unregister: ${name}: ${errorMessage(error)}`))
+      }
+    } catch (error) {
+      props.logger.warn(`unregister: draining providers not checked (${errorMessage(error)})`)
     }
   },
   actions: {
