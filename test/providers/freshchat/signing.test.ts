@@ -4,6 +4,8 @@
  */
 import { generateKeyPairSync } from 'node:crypto'
 import { MAX_SIGNATURE, normalisePem, publicKeyOf, verifySignature } from '../../../src/providers/freshchat/signature'
+import { parseWebhook } from '../../../src/providers/freshchat/webhook'
+import { expectWithinBudget } from '../../reliability/worst-cases'
 import { FreshchatFake, keyPairs, publicPem, signBody } from './fake'
 import { makeAdapter } from './harness'
 
@@ -103,4 +105,20 @@ describe('the adapter', () => {
     const { adapter } = makeAdapter(fake, { config: { webhookPublicKey: 'nonsense' } })
     expect((await adapter.verifyWebhook(fake.signed(body))).ok).toBe(false)
   })
+})
+
+describe('parsing cost (issue 12): every parser of untrusted text here answers 100 kB worst cases within the budget', () => {
+  const pem = () => publicPem()
+  it.each([
+    ['public key normalisation', (s: string) => [normalisePem(s), normalisePem(`-----BEGIN PUBLIC KEY-----${s}-----END PUBLIC KEY-----`), normalisePem(`-----BEGIN ${s}`)]],
+    ['signature check', (s: string) => verifySignature(key(), s, s.slice(0, 2_000))],
+    ['webhook parsing', (s: string) => {
+      try {
+        parseWebhook({ method: 'POST', path: '/', query: '', headers: {}, body: JSON.stringify({ action: 'message_create', action_time: s, data: { message: { id: 'm', conversation_id: 'c', actor_type: 'agent', actor_id: 'a', channel_id: s, message_parts: [{ text: { content: s } }, { file: { url: `https://x.test/${s}`, name: s } }] } } }) }, { channelId: 'c1' })
+      } catch {
+        // a refusal is an answer
+      }
+      return pem()
+    }],
+  ])('%s', (name, parse) => expectWithinBudget({ name, parse }))
 })
