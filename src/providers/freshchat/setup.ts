@@ -85,7 +85,8 @@ export const createSetup = (config: FreshchatConfig, deps: Pick<ProviderDeps, 'l
       if (!configured) defaults.set(cacheKey, channel.id)
       deps.logger.info(
         `Freshchat: API key and topic "${channel.name ?? channel.id}" (${channel.id}) checked. Freshchat has no API for conversation webhooks: ` +
-          `in Freshchat, Admin › Webhooks, enable webhooks, paste ${webhookUrl} and subscribe to ${EVENTS.join(', ')}.`
+          `in Freshchat, Admin › Webhooks, enable webhooks, paste ${webhookUrl} and subscribe to ${EVENTS.join(', ')}.` +
+          (configured ? '' : ` Tip: set freshchat.channelId to ${channel.id} so that every instance ignores other topics' events without a Botpress request.`)
       )
     },
 
