@@ -4,6 +4,7 @@
  * `{ code, status, message }` (same page, "Response error message").
  */
 import type { HttpClient } from '../../core/http'
+import { maskEmailsIn } from '../../core/log'
 import type { ProviderDeps } from '../../core/types'
 import { isRecord, str } from '../shared'
 import type { FreshchatConfig } from './config'
@@ -20,11 +21,10 @@ export const hostOf = (config: Pick<FreshchatConfig, 'domain'>): string => {
 export const apiBaseOf = (config: Pick<FreshchatConfig, 'domain' | 'apiBaseUrl'>): string =>
   (str(config.apiBaseUrl) ?? `https://${hostOf(config)}/v2`).replace(/\/+$/, '')
 
+/** `{ code, status, message }` → "STATUS: message", with e-mail addresses masked (an error may name the user's). */
 export const describeError = (body: unknown): string | undefined => {
-  if (typeof body === 'string') return str(body)?.slice(0, 200)
-  if (!isRecord(body)) return undefined
-  const text = [str(body.status), str(body.message)].filter(Boolean).join(': ')
-  return text ? text.slice(0, 200) : undefined
+  const text = typeof body === 'string' ? str(body) : isRecord(body) ? [str(body.status), str(body.message)].filter(Boolean).join(': ') : undefined
+  return text ? maskEmailsIn(text.slice(0, 200)) : undefined
 }
 
 export const createApi = (config: FreshchatConfig, deps: Pick<ProviderDeps, 'http'>): HttpClient =>

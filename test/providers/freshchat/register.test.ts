@@ -1,5 +1,6 @@
 /** register / unregister: reads only, each configuration error naming its field, the URL to paste in the log. */
 import { ConfigurationError } from '../../../src/core/errors'
+import { describeError } from '../../../src/providers/freshchat/api'
 import { API, CHANNELS, FreshchatFake, publicPem } from './fake'
 import { makeAdapter, WEBHOOK_URL } from './harness'
 
@@ -73,5 +74,13 @@ describe('register', () => {
     await adapter.disconnect({ webhookUrl: WEBHOOK_URL })
     expect(fake.requestCount()).toBe(0)
     expect(logs.join('\n')).toContain('Admin › Webhooks')
+  })
+})
+
+describe('errors', () => {
+  it("Freshchat's error text is kept, the e-mail it names masked", () => {
+    expect(describeError({ code: 400, status: 'BAD_REQUEST', message: 'user jane.doe@example.com exists' })).toBe('BAD_REQUEST: user j***@example.com exists')
+    expect(describeError('plain text')).toBe('plain text')
+    expect(describeError({ other: 1 })).toBeUndefined()
   })
 })
