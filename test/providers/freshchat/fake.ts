@@ -18,6 +18,7 @@ import { setupServer, type SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../../src/core/types'
 import type { FakeAgent, FakeContact, FakeProvider, FakeSession, LookupFault, RateLimitPlan, RateLimitWindow, ReceivedMessage } from '../../conformance/fake'
 import { OperationRecorder, rateLimitWindow } from '../../support/fake-plumbing'
+import { operate } from './operate'
 
 export const DOMAIN = 'acme.freshchat.com'
 export const API = `https://${DOMAIN}/v2`
@@ -32,9 +33,9 @@ export const GROUPS = [
   { id: '4cf5d9b8-b782-499f-b93c-541229df3729', name: 'Billing' },
   { id: '5d06e0c9-c893-4a0f-c04d-652330e04830', name: 'Support' },
 ]
-const CDN = 'https://assets.freshchat.test'
+export const CDN = 'https://assets.freshchat.test'
 const MIME: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', mp3: 'audio/mpeg', mp4: 'video/mp4', pdf: 'application/pdf' }
-const EMAIL = /^[^@\s]{1,64}@[^@\s]{1,255}$/
+export const EMAIL = /^[^@\s]{1,64}@[^@\s]{1,255}$/
 
 /** The fake's key pairs, made once per process (RSA 2048 as Freshchat's public key shows): Freshchat's, and a stranger's. */
 let pairs: { freshchat: { publicKey: KeyObject; privateKey: KeyObject }; stranger: { privateKey: KeyObject } } | undefined
@@ -47,9 +48,9 @@ export const publicPem = () => keyPairs().freshchat.publicKey.export({ type: 'sp
 /** [WH]: base64 RSA PKCS#1 v1.5 SHA-256 signature of the raw body. */
 export const signBody = (body: string, key: KeyObject = keyPairs().freshchat.privateKey) => sign('sha256', Buffer.from(body, 'utf8'), key).toString('base64')
 
-type Part = Record<string, Record<string, unknown>>
-type Message = { id: string; actor_type: string; actor_id?: string; message_type: string; message_parts: Part[]; created_time: string; opening: boolean }
-type Conversation = {
+export type Part = Record<string, Record<string, unknown>>
+export type Message = { id: string; actor_type: string; actor_id?: string; message_type: string; message_parts: Part[]; created_time: string; opening: boolean }
+export type Conversation = {
   conversation_id: string
   channel_id: string
   users: string[]
@@ -59,14 +60,14 @@ type Conversation = {
   properties: Record<string, unknown>
   messages: Message[]
 }
-type User = { id: string; first_name?: string; last_name?: string; email?: string; phone?: string; reference_id?: string }
+export type User = { id: string; first_name?: string; last_name?: string; email?: string; phone?: string; reference_id?: string }
 type AgentRecord = { id: string; first_name: string; last_name: string; email: string; avatar?: { url: string } }
-type Upload = { url: string; sourceUrl?: string; name: string; contentType: string; size: number }
+export type Upload = { url: string; sourceUrl?: string; name: string; contentType: string; size: number }
 export type Call = { method: string; path: string; operationId: string; body: unknown; search: Record<string, string> }
 
-const error = (code: number, status: string, message: string) => HttpResponse.json({ code, status, message }, { status: code })
-const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v)
+export const error = (code: number, status: string, message: string) => HttpResponse.json({ code, status, message }, { status: code })
+export const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+export const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v)
 
 export class FreshchatFake extends OperationRecorder<Call> implements FakeProvider {
   readonly name = 'freshchat'
@@ -364,7 +365,7 @@ export class FreshchatFake extends OperationRecorder<Call> implements FakeProvid
     if (fault) return fault
     if (raw && !contentType.startsWith('application/json')) return this.violation(`${operationId}: a JSON body needs Content-Type: application/json`)
     if ((method === 'POST' || method === 'PUT') && !form && !isObject(body)) return this.violation(`${operationId}: the body must be a JSON object`)
-    return this.operate(operationId, segments, url, body as Record<string, unknown>, form)
+    return operate(this, operationId, segments, url, body as Record<string, unknown>, form)
   }
 
   private operationOf(method: string, s: string[]): string {
@@ -385,128 +386,8 @@ export class FreshchatFake extends OperationRecorder<Call> implements FakeProvid
     return Object.prototype.hasOwnProperty.call(known, route) ? known[route]! : 'unknown'
   }
 
-  /** A message as the create-conversation and send-message endpoints take it ([PEER] client.ts, [JAYA] index.ts). */
-  private checkMessage(raw: unknown, conversation: { users: string[] }): string | Message {
-    if (!isObject(raw)) return 'a message must be an object'
-    const parts = raw.message_parts
-    if (!Array.isArray(parts) || !parts.length) return 'message_parts must be a non-empty array'
-    for (const part of parts) {
-      if (!isObject(part) || Object.keys(part).length !== 1) return 'each message part holds exactly one of text, image, video, file'
-      const [kind, value] = Object.entries(part)[0]!
-      if (!isObject(value)) return `message part ${kind} must be an object`
-      if (kind === 'text') {
-        if (typeof value.content !== 'string' || !value.content.trim()) return 'text.content must be a non-empty string'
-      } else if (kind === 'image' || kind === 'video' || kind === 'file') {
-        // Media are Freshchat's own uploads (POST /images/upload, /files/upload), then referenced by URL.
-        if (typeof value.url !== 'string' || !this.uploads.has(value.url)) return `${kind}.url must be the URL an upload answered`
-        if (kind === 'file' && (typeof value.name !== 'string' || !value.name)) return 'file.name is required'
-      } else return `unknown message part ${kind}`
-    }
-    const actor = raw.actor_type
-    if (actor !== 'user' && actor !== 'agent' && actor !== 'bot') return `actor_type must be user, agent or bot, not ${String(actor)}`
-    const type = raw.message_type ?? 'normal'
-    if (type !== 'normal' && type !== 'private') return `message_type must be normal or private, not ${String(type)}`
-    if (actor === 'user') {
-      if (typeof raw.actor_id !== 'string' || !conversation.users.includes(raw.actor_id)) return "a user's message needs actor_id: a user of the conversation"
-      if (type === 'private') return 'a user cannot write a private note'
-    }
-    if (actor === 'agent' && (typeof raw.actor_id !== 'string' || !this.agents.has(raw.actor_id))) return "an agent's message needs actor_id: an agent of the account"
-    return { id: randomUUID(), actor_type: actor, ...(typeof raw.actor_id === 'string' ? { actor_id: raw.actor_id } : {}), message_type: String(type), message_parts: parts as Part[], created_time: this.tick(), opening: false }
-  }
-
-  private async operate(op: string, s: string[], url: URL, body: Record<string, unknown>, form?: FormData): Promise<Response> {
-    switch (op) {
-      case 'list-channels': {
-        const page = Number(url.searchParams.get('page') ?? 1)
-        const size = Number(url.searchParams.get('items_per_page') ?? 10)
-        return HttpResponse.json({ channels: CHANNELS.slice((page - 1) * size, page * size), pagination: { total_items: CHANNELS.length, current_page: page } })
-      }
-      case 'list-groups':
-        return HttpResponse.json({ groups: GROUPS, pagination: { total_items: GROUPS.length, current_page: 1 } })
-      case 'search-users': {
-        const email = url.searchParams.get('email')
-        const reference = url.searchParams.get('reference_id')
-        if (!email && !reference) return this.violation('GET /users needs a filter (email or reference_id)')
-        const users = [...this.users.values()].filter((u) => (email ? u.email === email.toLowerCase() : u.reference_id === reference))
-        return HttpResponse.json({ users, pagination: { total_items: users.length, current_page: 1 } })
-      }
-      case 'create-user': {
-        if (body.email !== undefined && (typeof body.email !== 'string' || !EMAIL.test(body.email))) return this.violation('email is not an e-mail address')
-        if (body.first_name !== undefined && typeof body.first_name !== 'string') return this.violation('first_name must be a string')
-        if (body.avatar !== undefined && !(isObject(body.avatar) && typeof body.avatar.url === 'string' && /^https?:\/\//.test(body.avatar.url))) return this.violation('avatar.url must be an http(s) URL')
-        const user: User = {
-          id: randomUUID(),
-          ...(typeof body.first_name === 'string' ? { first_name: body.first_name } : {}),
-          ...(typeof body.email === 'string' ? { email: body.email.toLowerCase() } : {}),
-          ...(typeof body.phone === 'string' ? { phone: body.phone } : {}),
-          ...(typeof body.reference_id === 'string' ? { reference_id: body.reference_id } : {}),
-        }
-        this.users.set(user.id, user)
-        return HttpResponse.json({ ...user, created_time: this.tick() })
-      }
-      case 'create-conversation': {
-        const channel = CHANNELS.find((c) => c.id === body.channel_id)
-        if (!channel) return this.violation(`channel_id ${String(body.channel_id)} is not a topic of the account`)
-        const users = Array.isArray(body.users) ? body.users.map((u) => (isObject(u) ? u.id : undefined)) : []
-        if (!users.length || !users.every((u) => typeof u === 'string' && this.users.has(u))) return this.violation('users must list existing users by id')
-        const priority = isObject(body.properties) ? body.properties.priority : undefined
-        if (priority !== undefined && !['Low', 'Medium', 'High', 'Urgent'].includes(String(priority))) return this.violation(`properties.priority ${String(priority)} is not Low, Medium, High or Urgent`)
-        if (body.assigned_group_id !== undefined && !GROUPS.some((g) => g.id === body.assigned_group_id)) return this.violation('assigned_group_id is not a group of the account')
-        if (!Array.isArray(body.messages) || !body.messages.length) return this.violation('messages must be a non-empty array')
-        const conversation: Conversation = {
-          conversation_id: randomUUID(), channel_id: channel.id, users: users as string[], status: 'new',
-          properties: isObject(body.properties) ? body.properties : {},
-          ...(typeof body.assigned_group_id === 'string' ? { assigned_group_id: body.assigned_group_id } : {}),
-          messages: [],
-        }
-        for (const raw of body.messages) {
-          const message = this.checkMessage(raw, conversation)
-          if (typeof message === 'string') return this.violation(`messages: ${message}`)
-          conversation.messages.push({ ...message, opening: true })
-        }
-        this.conversations.set(conversation.conversation_id, conversation)
-        return HttpResponse.json({ conversation_id: conversation.conversation_id, app_id: APP_ID, channel_id: channel.id, status: 'new', users: users.map((id) => ({ id })) })
-      }
-      case 'get-conversation':
-      case 'update-conversation': {
-        const conversation = this.conversations.get(s[1]!)
-        if (!conversation) return error(404, 'CONVERSATION_NOT_FOUND', 'conversation not found')
-        if (op === 'update-conversation') {
-          // [JAYA] conversationStatusUpdate / conversationAssign: status new, assigned, resolved (and reopened).
-          if (body.status !== undefined && !['new', 'assigned', 'resolved', 'reopened'].includes(String(body.status))) return this.violation(`status ${String(body.status)} is not a conversation status`)
-          if (typeof body.status === 'string') conversation.status = body.status
-        }
-        const { messages: _m, ...json } = conversation
-        return HttpResponse.json({ ...json, app_id: APP_ID, users: conversation.users.map((id) => ({ id })) })
-      }
-      case 'send-message': {
-        const conversation = this.conversations.get(s[1]!)
-        if (!conversation) return error(404, 'CONVERSATION_NOT_FOUND', 'conversation not found')
-        const message = this.checkMessage(body, conversation)
-        if (typeof message === 'string') return this.violation(message)
-        conversation.messages.push(message)
-        return HttpResponse.json({ ...message, opening: undefined, conversation_id: conversation.conversation_id, channel_id: conversation.channel_id, app_id: APP_ID })
-      }
-      case 'get-agent': {
-        const agent = this.agents.get(s[1]!)
-        // [API] "Response error message": the documented example is exactly this 404.
-        if (!agent) return error(404, 'AGENT_NOT_FOUND', 'agent not found')
-        return HttpResponse.json({ ...agent, groups: [], is_deactivated: false })
-      }
-      case 'upload-image':
-      case 'upload-file': {
-        const file = form?.get('file')
-        if (!(file instanceof Blob)) return this.violation(`${op}: multipart/form-data with a "file" part is required ([FILES])`)
-        const bytes = new Uint8Array(await file.arrayBuffer())
-        const name = file instanceof File ? file.name : 'upload'
-        if (op === 'upload-image' && !file.type.startsWith('image/')) return error(400, 'BAD_REQUEST', 'only images can be uploaded here')
-        const uploaded: Upload = { url: `${CDN}/${op === 'upload-image' ? 'images' : 'files'}/${randomUUID()}/${encodeURIComponent(name)}`, sourceUrl: this.served.get(sha(bytes)), name, contentType: file.type, size: bytes.length }
-        this.uploads.set(uploaded.url, uploaded)
-        return op === 'upload-image'
-          ? HttpResponse.json({ url: uploaded.url, content_type: file.type })
-          : HttpResponse.json({ url: uploaded.url, file_name: name, file_size_in_bytes: bytes.length, file_content_type: file.type })
-      }
-    }
-    return this.violation(`unhandled ${op}`)
+  // Exposed to ./operate.ts (the API's behaviour, kept apart to keep this file readable).
+  get internals() {
+    return { uploads: this.uploads, served: this.served, tick: () => this.tick(), violation: (text: string) => this.violation(text) }
   }
 }
