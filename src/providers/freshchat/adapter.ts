@@ -40,9 +40,10 @@ const enc = encodeURIComponent
 const agents = createCache<Agent>({ name: 'freshchat agents', max: 2000, ttlMs: 10 * 60_000 })
 const groups = createCache<Array<{ id: string; name: string }>>({ name: 'freshchat groups', max: 200, ttlMs: 5 * 60_000 })
 
-type Message = { message_parts: MessagePart[]; actor_type: 'user' | 'bot'; actor_id?: string; message_type: 'normal' | 'private' }
+type Message = { message_parts: MessagePart[]; actor_type: 'user' | 'bot'; actor_id?: string; user_id?: string; message_type: 'normal' | 'private' }
 
-const userMessage = (contactId: string, parts: MessagePart[]): Message => ({ message_parts: parts, actor_type: 'user', actor_id: contactId, message_type: 'normal' })
+/** The end user's message: `actor_type: user` with the user as `actor_id` and `user_id` (as github:botpress/botpress integrations/freshchat/src/client.ts `sendMessage` posts it). */
+const userMessage = (contactId: string, parts: MessagePart[]): Message => ({ message_parts: parts, actor_type: 'user', actor_id: contactId, user_id: contactId, message_type: 'normal' })
 /** A note of the bot: `actor_type: bot`, `message_type: private` (as Freshworks' own client posts private notes, github:freshworks/jaya-lib packages/freshchat-api/src/index.ts `postMessage`). */
 const botNote = (content: string): Message => ({ message_parts: [textPart(content)], actor_type: 'bot', message_type: 'private' })
 

@@ -30,6 +30,7 @@ export const checkMessage = (fake: FreshchatFake, raw: unknown, conversation: { 
   if (actor === 'user') {
     if (typeof raw.actor_id !== 'string' || !conversation.users.includes(raw.actor_id)) return "a user's message needs actor_id: a user of the conversation"
     if (type === 'private') return 'a user cannot write a private note'
+    if (raw.user_id !== undefined && raw.user_id !== raw.actor_id) return "a user's message names one user: user_id must be its actor_id"
   }
   if (actor === 'agent' && (typeof raw.actor_id !== 'string' || !fake.agents.has(raw.actor_id))) return "an agent's message needs actor_id: an agent of the account"
   return { id: randomUUID(), actor_type: actor, ...(typeof raw.actor_id === 'string' ? { actor_id: raw.actor_id } : {}), message_type: String(type), message_parts: parts as Part[], created_time: fake.internals.tick(), opening: false }
