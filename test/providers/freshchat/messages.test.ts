@@ -50,6 +50,19 @@ describe('startHitl', () => {
     expect(notes).not.toContain('Routing:')
   })
 
+  it('a long transcript is split into notes of at most 10,000 characters, in order, nothing lost', async () => {
+    const { adapter } = makeAdapter(fake)
+    const { id: contactId } = await adapter.createContact({ name: 'Jane', botpressUserId: 'user_09' })
+    const lines = Array.from({ length: 600 }, (_, i) => `Jane: line ${String(i).padStart(3, '0')} ${'x'.repeat(40)}`)
+    const { id } = await adapter.openSession({ botpressConversationId: 'c', contact: contactRef(contactId), extras: {}, transcript: transcript(lines.join('\n')) })
+    const notes = fake.conversations.get(id)!.messages.slice(1).map((m) => String(m.message_parts[0]!.text!.content))
+    expect(notes.length).toBeGreaterThan(2)
+    expect(notes.every((n) => n.length <= 10_000)).toBe(true)
+    const joined = notes.join('\n')
+    expect(lines.map((l) => joined.indexOf(l))).toEqual([...lines.map((l) => joined.indexOf(l))].sort((a, b) => a - b))
+    expect(lines.every((l) => joined.includes(l))).toBe(true)
+  })
+
   it('a group Freshchat does not have is left in the note for the agents, not sent as assigned_group_id', async () => {
     const { conversation } = await setup({ routing: 'Nowhere' })
     expect(conversation.assigned_group_id).toBeUndefined()
