@@ -15,7 +15,7 @@ import { emitOnce, emitStopped } from './events'
 import { LIMITS, tagValue } from './limits'
 import { withKeyLock } from './lock'
 import { UNSAFE_LINK_NOTE, webUrl } from './transcript'
-import type { InboundEvent, InboundMessage, SessionKey, WebhookReply, WebhookRequest } from './types'
+import type { Agent, InboundEvent, InboundMessage, SessionKey, WebhookReply, WebhookRequest } from './types'
 
 /** How long a session may stay `opening` while its provider id is awaited. */
 const OPENING_GRACE_MS = 120_000
@@ -121,17 +121,7 @@ const applyNow = async (ctx: EngineContext, event: InboundEvent): Promise<boolea
         log.info('webhook: an assignment older than what the session already applied (a replay); ignored')
         return false
       }
-      if (conversation.tags.agentId === event.agent.id) return false
-      const agent = await upsertAgent(providerCtx(ctx), event.agent)
-      const emitted = await emitOnce(
-        ctx.events,
-        'hitlAssigned',
-        conversation.id,
-        { conversationId: conversation.id, userId: agent.id },
-        (last) => last.payload?.userId === agent.id
-      )
-      await ctx.client.updateConversation({ id: conversation.id, tags: { agentId: event.agent.id, ...eventTime(event.at ?? Date.now()) } })
-      return emitted
+      return assignAgent(ctx, conversation, event.agent, event.at ?? Date.now())
     }
     case 'sessionClosed':
       if (isReplay(conversation, event.at)) {
@@ -140,6 +130,25 @@ const applyNow = async (ctx: EngineContext, event: InboundEvent): Promise<boolea
       }
       return emitStopped(ctx.client, ctx.events, conversation, eventTime(event.at ?? Date.now()))
   }
+}
+
+/**
+ * The session's assignment to `agent`, announced once (hitlAssigned), then recorded in the conversation tags
+ * (`agentId`, and `lastEventAt` when `at` is given). A no-op when that agent is the one already assigned.
+ */
+const assignAgent = async (ctx: EngineContext, conversation: Conversation, agent: Agent, at: number | undefined): Promise<boolean> => {
+  if (conversation.tags.agentId === agent.id) return false
+  const user = await upsertAgent(providerCtx(ctx), agent)
+  const emitted = await emitOnce(
+    ctx.events,
+    'hitlAssigned',
+    conversation.id,
+    { conversationId: conversation.id, userId: user.id },
+    (last) => last.payload?.userId === user.id
+  )
+  await ctx.client.updateConversation({ id: conversation.id, tags: { agentId: agent.id, ...eventTime(at) } })
+  conversation.tags.agentId = agent.id
+  return emitted
 }
 
 const applyMessage = async (
@@ -151,6 +160,10 @@ const applyMessage = async (
     ctx.active.logger.debug("webhook: the end user's own message came back as an agent message; ignored")
     return false
   }
+  // The first agent to write in a session nobody was assigned to is its agent: announced before the message, so the
+  // plugin sees one assignment (a later formal assignment of the same agent is then a no-op). Timed by the message only
+  // when the provider gave its time.
+  if (!conversation.tags.agentId) await assignAgent(ctx, conversation, event.agent, event.at)
   const agent = await upsertAgent(providerCtx(ctx), event.agent)
   const many = event.messages.length > 1
   for (const [i, message] of event.messages.entries()) {
