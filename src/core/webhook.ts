@@ -7,6 +7,7 @@
  * are emitted exactly once (events.ts).
  */
 import { isApiError, type Conversation } from '@botpress/client'
+import { closedTags } from './actions'
 import { upsertAgent } from './agents'
 import { botpressRateLimit, HITL_CHANNEL } from './botpress'
 import type { EngineContext } from './context'
@@ -99,6 +100,10 @@ const applyNow = async (ctx: EngineContext, event: InboundEvent): Promise<boolea
   if (event.kind !== 'sessionClosed' && (!event.agent.id || event.agent.id.length > LIMITS.tagValue)) {
     throw new BadRequestError(`the agent id must be 1 to ${LIMITS.tagValue} characters`)
   }
+  // additionalData goes where the plugin keeps it, a Botpress message tag: longer is malformed, not cut (it is opaque).
+  if (event.kind === 'agentMessage' && event.additionalData !== undefined && event.additionalData.length > LIMITS.tagValue) {
+    throw new BadRequestError(`additionalData must be at most ${LIMITS.tagValue} characters`)
+  }
   const conversation = await findConversation(ctx, event.session)
   if (!conversation) {
     if (event.kind !== 'sessionClosed' && (await sessionBeingOpened(ctx))) {
@@ -128,7 +133,7 @@ const applyNow = async (ctx: EngineContext, event: InboundEvent): Promise<boolea
         log.info('webhook: a close older than what the session already applied (a replay); ignored')
         return false
       }
-      return emitStopped(ctx.client, ctx.events, conversation, eventTime(event.at ?? Date.now()))
+      return emitStopped(ctx.client, ctx.events, conversation, { ...eventTime(event.at ?? Date.now()), ...closedTags('agent') })
   }
 }
 
@@ -169,7 +174,7 @@ const applyMessage = async (
   for (const [i, message] of event.messages.entries()) {
     // Keyed by the provider's message id: a redelivery (or a retry after a commit) creates nothing.
     await ctx.client.getOrCreateMessage({
-      ...toBotpressPayload(message),
+      ...withAdditionalData(toBotpressPayload(message), event.additionalData),
       conversationId: conversation.id,
       userId: agent.id,
       tags: { externalId: tagValue(many ? `${event.messageId}#${i}` : event.messageId) },
@@ -228,6 +233,15 @@ export type BotpressPayload =
   | { type: 'audio'; payload: { audioUrl: string; title?: string } }
   | { type: 'video'; payload: { videoUrl: string; title?: string } }
   | { type: 'file'; payload: { fileUrl: string; title?: string } }
+
+/**
+ * The hitl message payload carries the platform's `additionalData` (the plugin copies it to the end user's conversation).
+ * Its length was checked before anything was applied (applyNow).
+ */
+const withAdditionalData = (message: BotpressPayload, additionalData: string | undefined) => {
+  if (additionalData === undefined) return message
+  return { type: message.type, payload: { ...message.payload, additionalData } }
+}
 
 const titled = (title: string | undefined) => (title === undefined ? {} : { title })
 
