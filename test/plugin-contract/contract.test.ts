@@ -275,8 +275,9 @@ describe('the HITL plugin 1.4.2 against the integration (provider http)', () => 
   })
 
   it('the agent closes the ticket: hitlStopped returns the user to the bot (hitl-stopped.ts:34-38)', async () => {
-    const { upstream, ticket } = await handOff()
+    const { upstream, downstream, ticket } = await handOff()
     expect((await fake.desk.close(ticket.id)).status).toBe(200)
+    expect(rig.conversation(downstream).tags).toMatchObject({ status: 'closed', closedBy: 'agent', closedAt: expect.stringMatching(/^\d{13}$/) })
     await plugin.receive()
     expect(plugin.said.get(upstream)).toEqual([`bot: ${TEXT.handoff}`, `bot: ${TEXT.stopped}`])
     expect(plugin.upstreams.get(upstream)!.hitlActive).toBe(false)
