@@ -21,6 +21,8 @@ export const sendMessage = async (ctx: EngineContext, props: ChannelMessage): Pr
   const { client, active } = ctx
   const { conversation, payload } = props
   const provider = active.name
+  // Before the provider check: a notice for a session the bot stopped after a provider switch is not a new session's message.
+  if (conversation.tags.status === 'closed' && isClosingNotice(conversation, payload)) return sendClosingNotice(ctx, props)
   if (conversation.tags.provider && conversation.tags.provider !== provider) {
     await emitStopped(client, ctx.events, conversation)
     throw new HitlError(
@@ -28,10 +30,7 @@ export const sendMessage = async (ctx: EngineContext, props: ChannelMessage): Pr
         `"${provider}": the session was stopped; start a new one`
     )
   }
-  if (conversation.tags.status === 'closed') {
-    if (isClosingNotice(conversation, payload)) return sendClosingNotice(ctx, props)
-    throw new HitlError('This HITL session is closed: start a new one')
-  }
+  if (conversation.tags.status === 'closed') throw new HitlError('This HITL session is closed: start a new one')
   if (!conversation.tags.externalId) throw new HitlError('This HITL session has no ticket on the provider (startHitl did not complete)')
 
   const author = await authorOf(ctx, conversation, payload.userId)
@@ -85,8 +84,11 @@ const isClosingNotice = (conversation: ChannelMessage['conversation'], payload: 
 const sendClosingNotice = async (ctx: EngineContext, props: ChannelMessage): Promise<void> => {
   const { adapter, logger } = ctx.active
   const { conversation } = props
-  if (!adapter.sendAfterClose || !conversation.tags.externalId) {
-    logger.info(`closing notice for session ${conversation.id} arrived after the bot closed it; ${adapter.title} cannot add it to a closed ticket: dropped`)
+  // A session opened with the provider used before a switch has no ticket on the active one.
+  const switched = conversation.tags.provider !== undefined && conversation.tags.provider !== ctx.active.name
+  if (switched || !adapter.sendAfterClose || !conversation.tags.externalId) {
+    const why = switched ? `it was opened with provider "${conversation.tags.provider}"` : `${adapter.title} cannot add it to a closed ticket`
+    logger.info(`closing notice for session ${conversation.id} arrived after the bot closed it; ${why}: dropped`)
     return
   }
   try {

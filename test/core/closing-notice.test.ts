@@ -64,6 +64,15 @@ describe('the closing notice after a bot close', () => {
     expect(logs).toEqual(['info: closing notice for session conv_1 arrived after the bot closed it; Stub Desk cannot add it to a closed ticket: dropped'])
   })
 
+  it('after a provider switch, the notice of a session the bot stopped is dropped: no other provider is called, no hitlStopped', async () => {
+    const sendAfterClose = jest.fn()
+    const ctx = contextWith({ sendAfterClose })
+    await expect(sendMessage(ctx, notice(closedConversation({ provider: 'before', closedBy: 'bot', closedAt: justNow() })))).resolves.toBeUndefined()
+    expect(sendAfterClose).not.toHaveBeenCalled()
+    expect(ctx.events.createEvent).not.toHaveBeenCalled()
+    expect(logs).toEqual(['info: closing notice for session conv_1 arrived after the bot closed it; it was opened with provider "before": dropped'])
+  })
+
   const bot = { text: '( The user has ended the session. )' }
   const refused: Array<[string, Record<string, string>, Record<string, unknown>]> = [
     ['a user message (payload.userId)', { closedBy: 'bot', closedAt: String(httpClock.now()) }, { text: 'wait', userId: 'user_1' }],
