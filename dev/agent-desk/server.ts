@@ -8,8 +8,9 @@
  * Every request must name the desk by its loopback address (Host), carry no foreign Origin, and every write must be
  * JSON: a web page the developer visits cannot drive it (see `refusal`).
  * Control API (unsigned, for humans and UIs): GET /desk/tickets, GET /desk/tickets/:id, POST /desk/tickets/:id/
- * {reply,assign,transfer,close} (reply: {agent, type, payload, additionalData?}), GET /desk/users, GET /desk/requests, POST /desk/config, POST /desk/fail,
- * GET /desk/events (server-sent events: ticket, message, assigned, closed, user, request).
+ * {reply,assign,transfer,close} (reply: {agent, type, payload, additionalData?}), GET /desk/users, GET /desk/requests,
+ * POST /desk/config, POST /desk/fail, GET /desk/events (server-sent events: ticket, message, assigned, closed, user,
+ * request).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
