@@ -86,9 +86,9 @@ export class HitlPlugin {
   async downstreamUserId(upstreamUserId: string, overrides?: { name?: string; email?: string; pictureUrl?: string }): Promise<string> {
     const user = this.upstreamUsers.get(upstreamUserId)
     if (!user) throw new Error(`no upstream user ${upstreamUserId}`)
-    // user-linker.ts:35-52: linked to this integration (integrationName/Alias tags) and still found by users.getById.
+    // user-linker.ts:35-52: linked to this integration (its alias) and still found by users.getById.
     const linked = user.tags.downstream
-    if (linked && user.tags.integrationName === 'hitl' && this.rig.users().some((u) => u.id === linked)) return linked
+    if (linked && user.tags.integrationAlias === this.integrationAlias && this.rig.users().some((u) => u.id === linked)) return linked
     // user-linker.ts:59-63: the createUser input; the e-mail falls back on a placeholder (89-92).
     const input = {
       name: overrides?.name ?? user.tags.name ?? user.name ?? 'Unknown User',
@@ -100,8 +100,13 @@ export class HitlPlugin {
     // user-linker.ts:64: the plugin reads the new user back; it must exist in Botpress.
     this.rig.user(userId)
     // user-linker.ts:66-81: the link, as bot-level tags.
-    user.tags = { ...user.tags, downstream: userId, integrationName: 'hitl', integrationAlias: 'hitl' }
+    user.tags = { ...user.tags, downstream: userId, integrationName: this.integrationAlias, integrationAlias: this.integrationAlias }
     return userId
+  }
+
+  /** `props.interfaces.hitl.integrationAlias`: the integration implementing hitl, as the bot installed it. */
+  private get integrationAlias(): string {
+    return this.rig.emulator.integrationName
   }
 
   /** user-linker.ts:89-92 */
