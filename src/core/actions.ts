@@ -4,6 +4,7 @@
  */
 import { isApiError, type Conversation, type User } from '@botpress/client'
 import { BOT_NAME, HITL_CHANNEL } from './botpress'
+import { ambientClock } from './clock'
 import { clean, ownerContext, type EngineContext } from './context'
 import { errorMessage, HitlError } from './errors'
 import { classifyContactPoint, LIMITS, pictureUrl as avatar, userName } from './limits'
@@ -99,7 +100,8 @@ export const stopHitl = async (engine: EngineContext, input: { conversationId: s
   const ctx = ownerContext(engine, conversation.tags.provider)
   const { client, active } = ctx
   // Marked closed first: the provider's own "closed" webhook for this close must not emit a second hitlStopped.
-  await client.updateConversation({ id: conversation.id, tags: { status: 'closed' } })
+  // Who closed it and when ride on the same update: a bot message arriving just after is the plugin's closing notice (send.ts).
+  await client.updateConversation({ id: conversation.id, tags: { status: 'closed', ...closedTags('bot') } })
   if (conversation.tags.provider !== active.name) {
     // Opened on a provider used before a switch whose section is gone: nothing to close it with any more.
     active.logger.info(`stopHitl: session ${conversation.id} belongs to provider ${conversation.tags.provider}; closed locally`)
@@ -116,6 +118,12 @@ export const stopHitl = async (engine: EngineContext, input: { conversationId: s
   if (active !== engine.active) await drained(ctx, active)
   return {}
 }
+
+/** Conversation tags `closedBy` / `closedAt`, written with the close itself. */
+export const closedTags = (by: 'bot' | 'agent'): { closedBy: string; closedAt: string } => ({
+  closedBy: by,
+  closedAt: String(Math.trunc(ambientClock.now())),
+})
 
 /** After a session of a draining provider closed: let the composition remove that provider once it has none left. */
 const drained = async (ctx: EngineContext, provider: EngineContext['active']) => {

@@ -17,6 +17,7 @@
  * What is kept per provider, in the integration state next to the adapters' own data: see `Registration`.
  */
 import type { Conversation } from '@botpress/client'
+import { closedTags } from './actions'
 import { HITL_CHANNEL, type BotClient } from './botpress'
 import { ConfigurationError, errorMessage, ProviderError } from './errors'
 import { emitStopped, type EventClient } from './events'
@@ -237,7 +238,8 @@ const stopSessions = async (deps: SwitchDeps, name: string, provider: ActiveProv
         for (const conversation of fresh) {
           if (now() > deadline) return { stopped, left: true }
           tried.add(conversation.id)
-          await emitStopped(deps.client, deps.events, conversation)
+          // Closed like a close on the platform: the bot gets the user back (hitlStopped), no closing notice is expected.
+          await emitStopped(deps.client, deps.events, conversation, closedTags('agent'))
           stopped++
           if (provider && conversation.tags.externalId) {
             await provider.adapter

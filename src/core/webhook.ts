@@ -7,6 +7,7 @@
  * are emitted exactly once (events.ts).
  */
 import { isApiError, type Conversation } from '@botpress/client'
+import { closedTags } from './actions'
 import { upsertAgent } from './agents'
 import { botpressRateLimit, HITL_CHANNEL } from './botpress'
 import type { EngineContext } from './context'
@@ -15,7 +16,7 @@ import { emitOnce, emitStopped } from './events'
 import { LIMITS, tagValue } from './limits'
 import { withKeyLock } from './lock'
 import { UNSAFE_LINK_NOTE, webUrl } from './transcript'
-import type { InboundEvent, InboundMessage, SessionKey, WebhookReply, WebhookRequest } from './types'
+import type { Agent, InboundEvent, InboundMessage, SessionKey, WebhookReply, WebhookRequest } from './types'
 
 /** How long a session may stay `opening` while its provider id is awaited. */
 const OPENING_GRACE_MS = 120_000
@@ -99,6 +100,10 @@ const applyNow = async (ctx: EngineContext, event: InboundEvent): Promise<boolea
   if (event.kind !== 'sessionClosed' && (!event.agent.id || event.agent.id.length > LIMITS.tagValue)) {
     throw new BadRequestError(`the agent id must be 1 to ${LIMITS.tagValue} characters`)
   }
+  // additionalData goes where the plugin keeps it, a Botpress message tag: longer is malformed, not cut (it is opaque).
+  if (event.kind === 'agentMessage' && event.additionalData !== undefined && event.additionalData.length > LIMITS.tagValue) {
+    throw new BadRequestError(`additionalData must be at most ${LIMITS.tagValue} characters`)
+  }
   const conversation = await findConversation(ctx, event.session)
   if (!conversation) {
     if (event.kind !== 'sessionClosed' && (await sessionBeingOpened(ctx))) {
@@ -121,25 +126,34 @@ const applyNow = async (ctx: EngineContext, event: InboundEvent): Promise<boolea
         log.info('webhook: an assignment older than what the session already applied (a replay); ignored')
         return false
       }
-      if (conversation.tags.agentId === event.agent.id) return false
-      const agent = await upsertAgent(providerCtx(ctx), event.agent)
-      const emitted = await emitOnce(
-        ctx.events,
-        'hitlAssigned',
-        conversation.id,
-        { conversationId: conversation.id, userId: agent.id },
-        (last) => last.payload?.userId === agent.id
-      )
-      await ctx.client.updateConversation({ id: conversation.id, tags: { agentId: event.agent.id, ...eventTime(event.at ?? Date.now()) } })
-      return emitted
+      return assignAgent(ctx, conversation, event.agent, event.at ?? Date.now())
     }
     case 'sessionClosed':
       if (isReplay(conversation, event.at)) {
         log.info('webhook: a close older than what the session already applied (a replay); ignored')
         return false
       }
-      return emitStopped(ctx.client, ctx.events, conversation, eventTime(event.at ?? Date.now()))
+      return emitStopped(ctx.client, ctx.events, conversation, { ...eventTime(event.at ?? Date.now()), ...closedTags('agent') })
   }
+}
+
+/**
+ * The session's assignment to `agent`, announced once (hitlAssigned), then recorded in the conversation tags
+ * (`agentId`, and `lastEventAt` when `at` is given). A no-op when that agent is the one already assigned.
+ */
+const assignAgent = async (ctx: EngineContext, conversation: Conversation, agent: Agent, at: number | undefined): Promise<boolean> => {
+  if (conversation.tags.agentId === agent.id) return false
+  const user = await upsertAgent(providerCtx(ctx), agent)
+  const emitted = await emitOnce(
+    ctx.events,
+    'hitlAssigned',
+    conversation.id,
+    { conversationId: conversation.id, userId: user.id },
+    (last) => last.payload?.userId === user.id
+  )
+  await ctx.client.updateConversation({ id: conversation.id, tags: { agentId: agent.id, ...eventTime(at) } })
+  conversation.tags.agentId = agent.id
+  return emitted
 }
 
 const applyMessage = async (
@@ -151,12 +165,16 @@ const applyMessage = async (
     ctx.active.logger.debug("webhook: the end user's own message came back as an agent message; ignored")
     return false
   }
+  // The first agent to write in a session nobody was assigned to is its agent: announced before the message, so the
+  // plugin sees one assignment (a later formal assignment of the same agent is then a no-op). Timed by the message only
+  // when the provider gave its time.
+  if (!conversation.tags.agentId) await assignAgent(ctx, conversation, event.agent, event.at)
   const agent = await upsertAgent(providerCtx(ctx), event.agent)
   const many = event.messages.length > 1
   for (const [i, message] of event.messages.entries()) {
     // Keyed by the provider's message id: a redelivery (or a retry after a commit) creates nothing.
     await ctx.client.getOrCreateMessage({
-      ...toBotpressPayload(message),
+      ...withAdditionalData(toBotpressPayload(message), event.additionalData),
       conversationId: conversation.id,
       userId: agent.id,
       tags: { externalId: tagValue(many ? `${event.messageId}#${i}` : event.messageId) },
@@ -215,6 +233,15 @@ export type BotpressPayload =
   | { type: 'audio'; payload: { audioUrl: string; title?: string } }
   | { type: 'video'; payload: { videoUrl: string; title?: string } }
   | { type: 'file'; payload: { fileUrl: string; title?: string } }
+
+/**
+ * The hitl message payload carries the platform's `additionalData` (the plugin copies it to the end user's conversation).
+ * Its length was checked before anything was applied (applyNow).
+ */
+const withAdditionalData = (message: BotpressPayload, additionalData: string | undefined) => {
+  if (additionalData === undefined) return message
+  return { type: message.type, payload: { ...message.payload, additionalData } }
+}
 
 const titled = (title: string | undefined) => (title === undefined ? {} : { title })
 
