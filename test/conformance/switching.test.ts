@@ -12,6 +12,7 @@
 import { setupServer, type SetupServer } from 'msw/node'
 import type { FakeAgent, FakeProvider, ForeignRegistration } from './fake'
 import { FAKES, registeredProviders } from '../reliability/fakes'
+import { record } from '../reliability/results'
 import { startRig, type Rig } from '../support/rig'
 
 const own = <T>(record: Readonly<Record<string, T>>, key: string) => (Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined)
@@ -156,6 +157,7 @@ describe.each(pairs)('switching %s → %s', (a, b) => {
     expect(A.registrations!()).toBe(0)
     expect(foreign ? foreign.exists() : registeredOnA === 0).toBe(true)
     expect(B.sessions().find((s) => s.id === onB.sessionId)!.closed).toBe(false)
+    record(a, 'switching', `→ ${b}: drain`, `reply, assignment, user message, 1 hitlStopped; forged 401 with 0/0 requests; ${registeredOnA} registration(s) removed after the last close${foreign ? ', foreign kept' : ''}`)
   })
 
   it('A → B → A reuses what A has and the old session still works; clearing A stops its sessions once each and removes its registrations', async () => {
@@ -201,6 +203,7 @@ describe.each(pairs)('switching %s → %s', (a, b) => {
     const again = await open(b, first.userId)
     expect(rig.conversation(again.conversationId).tags.contactId).toBe(contactOnB)
     expect(B.contacts()).toHaveLength(contactsOnB)
+    record(a, 'switching', `→ ${b}: back and cut`, `A → B → A: ${registeredOnA} registration(s), none added; cut: 2 sessions stopped once, closed on A, registrations removed${foreign ? ', foreign kept' : ''}; linked user: 1 contact on B`)
   })
 })
 
