@@ -288,7 +288,7 @@ const remove = async (deps: SwitchDeps, name: string, provider: ActiveProvider |
   }
   try {
     await provider.adapter.disconnect({ webhookUrl: ctx.webhookUrl })
-    provider.logger.info(`${provider.definition.title}: removed what register created (no open session left)`)
+    provider.logger.info(`${provider.definition.title}: no session left open there; what register created there is removed`)
   } catch (error) {
     manualStep(deps, name, ctx.stored, ctx.webhookUrl, errorMessage(error))
     // Configured: the next save (or the next close) tries again. Cleared: nothing kept could do better.
@@ -308,44 +308,58 @@ export const registerProviders = async (deps: SwitchDeps, webhookUrl: string): P
   const names = [...new Set([...Object.keys(registrations), ...Object.keys(stored)])].filter((n) => n !== active.name)
   const deadline = (deps.now ?? Date.now)() + (deps.budgetMs ?? CUT_BUDGET_MS)
   for (const name of names) {
-    const registration = own(registrations, name)
-    const data = own(stored, name) ?? {}
-    const url = registration?.webhookUrl ?? webhookUrl
-    const provider = set.of(name)
-    if (provider) {
-      const open = await hasOpenSessions(deps.client, name)
-      if (!open) {
-        if (!registration?.removed) await remove(deps, name, provider, { webhookUrl: url, stored: data, configured: true })
-        continue
-      }
-      try {
-        // Draining: its webhooks must stay, and its credentials must still work.
-        await provider.adapter.connect({ webhookUrl: url })
-        await book.write(name, { webhookUrl: url, at: stamp(deps), ...(provider.section ? { section: provider.section } : {}) })
-        provider.logger.info(`${provider.definition.title}: sessions opened on it finish on it; new sessions go to ${active.definition.title}`)
-      } catch (error) {
-        if (!refused(error)) {
-          provider.logger.warn(`${provider.definition.title} (draining) could not be checked: ${errorMessage(error)}; its sessions go on`)
-          continue
-        }
-        provider.logger.warn(`${provider.definition.title} refuses its credentials (${errorMessage(error)}): its open sessions are stopped`)
-        const result = await stopSessions(deps, name, undefined, deadline)
-        await remove(deps, name, provider, { webhookUrl: url, stored: data, configured: true, left: result.left })
-      }
-      continue
+    try {
+      await settle(deps, { name, registration: own(registrations, name), data: own(stored, name) ?? {}, webhookUrl, deadline })
+    } catch (error) {
+      // The active provider is connected: the save succeeds; this provider is looked at again on the next save.
+      active.logger.warn(`provider "${name}" (not active) could not be drained or cut now: ${errorMessage(error)}`)
     }
-    // The section is cleared (or incomplete): cut.
-    if (registration?.removed && !registration.pending) continue
-    if (!registration && !(await hasOpenSessions(deps.client, name))) {
-      // Connected before registrations were recorded, section cleared, nothing open: only what it created remains.
-      await remove(deps, name, undefined, { webhookUrl: url, stored: data, configured: false })
-      continue
-    }
-    const kept = registration?.section ? set.fromSection(name, registration.section) : undefined
-    const result = await stopSessions(deps, name, kept, deadline)
-    if (result.stopped) active.logger.info(`provider "${name}" is no longer configured: stopped ${result.stopped} open session(s)${result.left ? ' (the rest on the next save, or when their user writes)' : ''}`)
-    await remove(deps, name, kept, { webhookUrl: url, stored: data, configured: false, left: result.left, section: registration?.section })
   }
+}
+
+/** One provider besides the active one, on a save: drained (still configured), removed (nothing open) or cut. */
+const settle = async (
+  deps: SwitchDeps,
+  p: { name: string; registration: Registration | undefined; data: Data; webhookUrl: string; deadline: number }
+): Promise<void> => {
+  const { set, book } = deps
+  const active = set.active
+  const { name, registration, data, webhookUrl, deadline } = p
+  const url = registration?.webhookUrl ?? webhookUrl
+  const provider = set.of(name)
+  if (provider) {
+    const open = await hasOpenSessions(deps.client, name)
+    if (!open) {
+      if (!registration?.removed) await remove(deps, name, provider, { webhookUrl: url, stored: data, configured: true })
+      return
+    }
+    try {
+      // Draining: its webhooks must stay, and its credentials must still work.
+      await provider.adapter.connect({ webhookUrl: url })
+      await book.write(name, { webhookUrl: url, at: stamp(deps), ...(provider.section ? { section: provider.section } : {}) })
+      provider.logger.info(`${provider.definition.title}: sessions opened on it finish on it; new sessions go to ${active.definition.title}`)
+    } catch (error) {
+      if (!refused(error)) {
+        provider.logger.warn(`${provider.definition.title} (draining) could not be checked: ${errorMessage(error)}; its sessions go on`)
+        return
+      }
+      provider.logger.warn(`${provider.definition.title} refuses its credentials (${errorMessage(error)}): its open sessions are stopped`)
+      const result = await stopSessions(deps, name, undefined, deadline)
+      await remove(deps, name, provider, { webhookUrl: url, stored: data, configured: true, left: result.left })
+    }
+    return
+  }
+  // The section is cleared (or incomplete): cut.
+  if (registration?.removed && !registration.pending) return
+  if (!registration && !(await hasOpenSessions(deps.client, name))) {
+    // Connected before registrations were recorded, section cleared, nothing open: only what it created remains.
+    await remove(deps, name, undefined, { webhookUrl: url, stored: data, configured: false })
+    return
+  }
+  const kept = registration?.section ? set.fromSection(name, registration.section) : undefined
+  const result = await stopSessions(deps, name, kept, deadline)
+  if (result.stopped) active.logger.info(`provider "${name}" is no longer configured: stopped ${result.stopped} open session(s)${result.left ? ' (the rest on the next save, or when their user writes)' : ''}`)
+  await remove(deps, name, kept, { webhookUrl: url, stored: data, configured: false, left: result.left, section: registration?.section })
 }
 
 /**

@@ -14,7 +14,7 @@ import type { ProviderAdapter, WebhookRequest } from '../../src/core/types'
 type Calls = string[]
 
 /** A provider whose webhooks prove themselves with `x-proof: <secret>`; `secret: ''` accepts anything (unsigned mode). */
-const scripted = (name: string, calls: Calls, opts: { refuseDisconnect?: boolean; throwsOn?: string } = {}) => ({
+const scripted = (name: string, calls: Calls, opts: { refuseDisconnect?: boolean; refuseConnect?: boolean; throwsOn?: string } = {}) => ({
   name,
   title: `Desk ${name}`,
   available: true,
@@ -24,7 +24,10 @@ const scripted = (name: string, calls: Calls, opts: { refuseDisconnect?: boolean
     calls.push(`create ${name}`)
     return {
       title: `Desk ${name}`,
-      connect: async () => void calls.push(`connect ${name}`),
+      connect: async () => {
+        calls.push(`connect ${name}`)
+        if (opts.refuseConnect) throw new ConfigurationError(`Desk ${name} refused the token`)
+      },
       disconnect: async () => {
         calls.push(`disconnect ${name}`)
         if (opts.refuseDisconnect) throw new ConfigurationError(`Desk ${name} refused the token`)
@@ -182,6 +185,35 @@ describe('register: cut bounded in time, kept section deleted, manual step', () 
 
     await registerProviders(more, 'https://hook/wh')
     expect(bp.events).toHaveLength(5)
+  })
+
+  it('a draining provider whose credentials are refused is cut: its sessions stopped once each, the manual step logged', async () => {
+    const calls: Calls = []
+    const logs: string[] = []
+    const registry = { a: scripted('a', calls, { refuseConnect: true, refuseDisconnect: true }), b: scripted('b', calls) }
+    const conversations = [session('c1', 'a'), session('c2', 'a'), session('c3', 'b')]
+    const bp = botpress(conversations)
+    let registrations: Record<string, Registration> = { a: { webhookUrl: 'https://hook/wh', at: '', section: { secret: 'sa', url: 'x' } } }
+    const deps: SwitchDeps = {
+      client: bp.client as unknown as SwitchDeps['client'],
+      events: bp.eventClient as unknown as SwitchDeps['events'],
+      refs: { sessionRef: (c) => ({ id: c.tags.externalId ?? '', botpressConversationId: c.id, data: async () => ({}), saveData: async () => {} }) },
+      set: setup({ provider: 'b', a: { secret: 'sa', url: 'x' }, b: { secret: 'sb', url: 'y' } }, registry, logs),
+      book: {
+        read: async () => ({ registrations, stored: { a: { hookId: 'h9' } } }),
+        write: async (name, r) => void (registrations = { ...registrations, [name]: r! }),
+      },
+      webhookUrl: 'https://hook/wh',
+    }
+    await expect(registerProviders(deps, 'https://hook/wh')).resolves.toBeUndefined()
+    await registerProviders(deps, 'https://hook/wh')
+    expect(bp.events.map((e) => e.conversationId).sort()).toEqual(['c1', 'c2'])
+    expect(conversations.map((c) => c.tags.status)).toEqual(['closed', 'closed', 'open'])
+    // Refused credentials: no close is attempted with them; the removal is tried once and the manual step logged.
+    expect(calls.filter((c) => c.startsWith('close'))).toEqual([])
+    expect(calls.filter((c) => c === 'disconnect a')).toHaveLength(1)
+    expect(logs.join('\n')).toContain('Delete webhook h9 (https://hook/wh) in Desk a.')
+    expect(registrations.a).toEqual({ webhookUrl: 'https://hook/wh', at: expect.any(String), removed: true })
   })
 
   it('when the kept credentials are refused, the exact manual step is logged and the save succeeds', async () => {
