@@ -1,5 +1,7 @@
 // The options the integration is bundled with (scripts/build.mjs, and the bench's measurement of the same bundle).
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { withoutFormats } from './phone-metadata.mjs'
 
 /** got imports these at top level but calls them only for options we never set: see scripts/left-out/README.md. */
 export const LEFT_OUT = ['http2-wrapper', 'cacheable-request', 'cacheable-lookup']
@@ -16,6 +18,17 @@ export const leaveOut = (root) => ({
   },
 })
 
+/** esbuild plugin: libphonenumber-js's "min" metadata without the formatting rules nothing in the bundle uses. */
+export const phoneMetadataWithoutFormats = () => ({
+  name: 'phone-metadata-without-formats',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]libphonenumber-js[\\/]metadata\.min\.json\.js$/ }, (args) => {
+      const json = JSON.parse(readFileSync(args.path.replace(/\.js$/, ''), 'utf8'))
+      return { contents: `export default ${JSON.stringify(withoutFormats(json))}`, loader: 'js' }
+    })
+  },
+})
+
 /** Minified like the Botpress CLI's default (`bp build`, `bp deploy`: minify on), for Node 20. */
 export const bundleOptions = (root) => ({
   bundle: true,
@@ -25,5 +38,5 @@ export const bundleOptions = (root) => ({
   format: 'cjs',
   minify: true,
   legalComments: 'none',
-  plugins: [leaveOut(root)],
+  plugins: [leaveOut(root), phoneMetadataWithoutFormats()],
 })
