@@ -44,6 +44,31 @@ export const evaluateTargets = (results: Omit<Results, 'targets'>): Target[] => 
         note: forced > base ? o.floorWhy : undefined,
       })
     }
+    // Issue 26: createUser costs the Botpress user and its state only; the rare webhooks at their floor.
+    const cu = ops.createUser
+    targets.push({
+      provider,
+      name: 'createUser Botpress requests',
+      target: '2 (the user, its state)',
+      value: `${cu.botpress} Botpress (${cu.trace.filter((t) => t.startsWith('botpress ')).map((t) => t.slice(9)).join(', ')})`,
+      met: cu.botpress <= 2,
+    })
+    const assign = ops['agent.assign']
+    targets.push({
+      provider,
+      name: assign.label,
+      target: '≤ 4 sequential Botpress round trips, exactly once',
+      value: `${assign.botpressDepth} sequential (${assign.botpress} Botpress), ${assign.provider} provider`,
+      met: assign.botpressDepth <= 4,
+    })
+    const close = ops['agent.close']
+    targets.push({
+      provider,
+      name: close.label,
+      target: '≤ 3 sequential Botpress round trips, exactly once',
+      value: `${close.botpressDepth} sequential (${close.botpress} Botpress)`,
+      met: close.botpressDepth <= 3,
+    })
     for (const op of ['agent.text', 'agent.image'] as const) {
       const o = ops[op]
       targets.push({
@@ -67,9 +92,27 @@ export const evaluateTargets = (results: Omit<Results, 'targets'>): Target[] => 
         note: grows ? r.session.transcriptNote ?? 'grows with the history' : undefined,
       })
     }
-    const cpu = r.cpu?.cases.agentMessage
-    if (cpu) {
-      targets.push({ provider, name: 'handler CPU per webhook (p50)', target: '< 1 ms', value: `${cpu.p50Us} µs`, met: cpu.p50Us < 1000 })
+    for (const [key, what] of [['agentMessage', 'agent message'], ['agentAssigned', 'assignment'], ['sessionClosed', 'close']] as const) {
+      const c = r.cpu?.cases[key]
+      if (!c) continue
+      const requests = c.providerRequestsPerWebhook
+      // A webhook that must ask the provider (its API forces it: scenarios.ts says why) is judged on its own time,
+      // the wall time less the provider double's answer; what is left includes the request through got and msw.
+      const own = requests > 0 ? c.ownP50Us : c.p50Us
+      targets.push({
+        provider,
+        name: `handler time per ${what} webhook (p50)`,
+        target: '< 200 µs',
+        value:
+          requests > 0
+            ? `${ms(c.p50Us)} µs wall, ${ms(own)} µs without the provider's answer, ${ms(c.cpuUs)} µs CPU (process, test double included)`
+            : `${ms(c.p50Us)} µs (${ms(c.cpuUs)} µs CPU)`,
+        met: own < 200,
+        note:
+          requests > 0 && own >= 200
+            ? `${requests} provider request per webhook, forced: ${r.session.webhookRequestWhy ?? 'the provider API'}; its round trip through got and the in-process test double (msw) is most of what is left, not our handler`
+            : undefined,
+      })
     }
   }
   const parsing = results.parsing
@@ -86,17 +129,20 @@ export const evaluateTargets = (results: Omit<Results, 'targets'>): Target[] => 
   if (b) {
     targets.push({ name: 'bundle size', target: '≤ 1.5× bare SDK', value: `${kb(b.integration.bytes)} vs ${kb(b.floor.bytes)} = ${b.sizeRatio}×`, met: b.sizeRatio <= 1.5 })
     targets.push({
-      name: 'cold start: require',
-      target: '≤ 1.5× bare SDK',
-      value: `${ms(b.integration.cold.requireMs.median)} vs ${ms(b.floor.cold.requireMs.median)} ms = ${b.requireRatio}×`,
-      met: b.requireRatio <= 1.5,
-    })
-    targets.push({
       name: 'cold start: require + first request',
-      target: '≤ 1.5× bare SDK',
-      value: `${ms(b.integration.cold.totalMs.median)} vs ${ms(b.floor.cold.totalMs.median)} ms = ${b.totalRatio}×`,
-      met: b.totalRatio <= 1.5,
+      target: '≤ 1.2× bare SDK',
+      value: `${ms(b.integration.cold.totalMs.median)} vs ${ms(b.floor.cold.totalMs.median)} ms = ${b.totalRatio}× (require alone ${b.requireRatio}×)`,
+      met: b.totalRatio <= 1.2,
     })
+    for (const p of b.perProvider ?? []) {
+      targets.push({
+        provider: p.provider,
+        name: 'cold start with this provider configured: require + first request',
+        target: '≤ 1.2× bare SDK',
+        value: `${ms(p.totalMs)} vs ${ms(p.floorTotalMs)} ms = ${p.totalRatio}× (${p.runs} paired runs)`,
+        met: p.totalRatio <= 1.2,
+      })
+    }
   }
   return targets
 }
@@ -154,15 +200,18 @@ export const tables = (results: Results): Table[] => {
     if (r.cpu) {
       out.push({
         title: `${provider}: handler CPU, one core, zero-latency doubles`,
-        headers: ['webhook', 'p50 µs', 'p90 µs', 'p99 µs', 'webhooks/s median [min–max]', 'Botpress calls each'],
-        align: ['l', 'r', 'r', 'r', 'r', 'r'],
+        headers: ['webhook', 'p50 µs', 'p90 µs', 'p99 µs', 'p50 µs without provider answer', 'CPU µs each', 'webhooks/s median [min–max]', 'Botpress calls each', 'provider requests each'],
+        align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
         rows: Object.values(r.cpu.cases).map((c) => [
           c.label + (c.failures ? ` (${c.failures} non-200!)` : ''),
           ms(c.p50Us),
           ms(c.p90Us),
           ms(c.p99Us),
+          c.ownP50Us === undefined ? '' : ms(c.ownP50Us),
+          c.cpuUs === undefined ? '' : ms(c.cpuUs),
           `${num(c.perSecond.median)} [${num(c.perSecond.min)}–${num(c.perSecond.max)}]`,
           String(c.botpressCallsPerWebhook),
+          String(c.providerRequestsPerWebhook ?? 0),
         ]),
       })
     }
@@ -191,11 +240,24 @@ export const tables = (results: Results): Table[] => {
       title: 'what the bundle adds to the bare SDK (esbuild metafiles, bytes in the minified output)',
       headers: ['package', 'integration', 'bare SDK', 'added'],
       align: ['l', 'r', 'r', 'r'],
-      rows: b.composition
-        .filter((c) => c.bytes - c.floorBytes > 1024)
-        .slice(0, 12)
-        .map((c) => [c.name, kb(c.bytes), kb(c.floorBytes), kb(c.bytes - c.floorBytes)]),
+      rows: b.composition.filter((c) => c.bytes !== c.floorBytes).map((c) => [c.name, kb(c.bytes), kb(c.floorBytes), kb(c.bytes - c.floorBytes)]),
     })
+    if (b.perProvider?.length) {
+      out.push({
+        title: 'cold start per provider configured (require, then the first request creates that provider’s adapter; paired with the floor)',
+        headers: ['provider', 'require ms', 'first request ms', 'total ms', 'floor total ms', 'ratio', 'first answer'],
+        align: ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+        rows: b.perProvider.map((p) => [p.provider, ms(p.requireMs), ms(p.firstRequestMs), ms(p.totalMs), ms(p.floorTotalMs), `${p.totalRatio}×`, String(p.status)]),
+      })
+    }
+    if (b.variants?.length) {
+      out.push({
+        title: 'bundle size built other ways, like for like (the integration and the floor with the same options)',
+        headers: ['build', 'integration', 'bare SDK', 'ratio'],
+        align: ['l', 'r', 'r', 'r'],
+        rows: [['as scripts/build.mjs (minified, node20)', kb(b.integration.bytes), kb(b.floor.bytes), `${b.sizeRatio}×`], ...b.variants.map((v) => [v.name, kb(v.bytes), kb(v.floorBytes), `${v.ratio}×`])],
+      })
+    }
   }
   const parsingTable = parsingCostTable(results)
   if (parsingTable) out.push(parsingTable)
