@@ -9,11 +9,12 @@ import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { createHttpClientFactory } from '../../src/core/http'
 import { Redactor } from '../../src/core/log'
+import { providerNames } from '../../src/providers'
 import { FAKES } from '../reliability/fakes'
 import { makeProviderDeps } from '../support/provider-deps'
 
 const ROOT = path.resolve(__dirname, '../..')
-const PROVIDERS = ['http', 'intercom', 'livechat', 'hubspot', 'chatwoot']
+const PROVIDERS: readonly string[] = providerNames
 
 describe('providers are evaluated on first use', () => {
   it('loading the registry evaluates no adapter; creating one evaluates that provider only', () => {
