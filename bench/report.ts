@@ -110,7 +110,7 @@ export const evaluateTargets = (results: Omit<Results, 'targets'>): Target[] => 
         met: own < 200,
         note:
           requests > 0 && own >= 200
-            ? `${requests} provider request per webhook, forced: ${r.session.webhookRequestWhy ?? 'the provider API'}; its round trip through got and the in-process test double (msw) is most of what is left, not our handler`
+            ? `${requests} provider request per webhook, forced: ${r.session.webhookRequestWhy ?? 'the provider API'}. What is left after the double's answer is that request's client side: got, and msw's intercepting socket (MockHttpSocket), which production does not have; the CPU figure includes the double itself`
             : undefined,
       })
     }
