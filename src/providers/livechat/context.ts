@@ -84,10 +84,17 @@ export const createLivechat = (config: LivechatConfig, deps: ProviderDeps): Live
     }
   }
 
+  /**
+   * The agent APIs' region. A PAT names its own (`dal:…`, `fra:…`): used without a Botpress read, so a webhook that
+   * asks LiveChat something (an assignment's get_chat) costs no state read. The region learnt from a
+   * `misdirected_request` (the store) is read when the PAT names none, or when this request has read the store anyway.
+   */
+  const agentRegion = async () => (stored || !patRegion ? (str((await storeData()).region) ?? patRegion) : patRegion)
+
   const agentCall = async <T>(api: 'agent' | 'configuration', action: string, body: unknown, idempotent: boolean): Promise<T> =>
     callAction<T>(clients, api, action, body, {
       authorization: `Basic ${basic}`,
-      region: str((await storeData()).region) ?? patRegion,
+      region: await agentRegion(),
       idempotent,
       onRegion: learnRegion,
     })
