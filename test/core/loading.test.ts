@@ -126,4 +126,25 @@ describe('the bundle', () => {
     )
     expect(inputs.some((i) => i.includes('node_modules/got/'))).toBe(true)
   })
+
+  it('keeps every adapter, got and libphonenumber in lazy wrappers that nothing runs at load (esbuild 0.16 __esm)', async () => {
+    const { build } = require('esbuild') as typeof import('esbuild')
+    const { bundleOptions } = require('../../scripts/bundle.mjs') as { bundleOptions: (root: string) => Record<string, unknown> }
+    const result = await build({ ...bundleOptions(ROOT), minify: false, absWorkingDir: ROOT, entryPoints: ['src/index.ts'], outfile: path.join(ROOT, '.botpress/test/index.cjs'), write: false, sourcemap: false, logLevel: 'error' })
+    const code = result.outputFiles![0]!.text
+    // esbuild wraps each lazily initialized module as `var init_x = __esm({ "<path>"() { … } })`; load-time calls of an
+    // initializer are statements at column 0, calls on first use sit inside functions.
+    const inits = new Map<string, string>()
+    for (const m of code.matchAll(/^var (init_\w+) = __esm\(\{\n\s+"([^"]+)"\(\)/gm)) inits.set(m[2]!, m[1]!)
+    const initOf = (suffix: string) => {
+      const found = [...inits].find(([file]) => file.endsWith(suffix))
+      if (!found) throw new Error(`${suffix} is not a lazily initialized module of the bundle`)
+      return found[1]
+    }
+    const topLevelCalls = new Set(code.split('\n').filter((line) => /^init_\w+\(\);$/.test(line)))
+    const lazy = [...PROVIDERS.map((name) => `src/providers/${name}/adapter.ts`), 'src/providers/hubspot/contacts.ts', 'node_modules/got/dist/source/index.js']
+    for (const file of lazy) expect({ file, calledAtLoad: topLevelCalls.has(`${initOf(file)}();`) }).toEqual({ file, calledAtLoad: false })
+    // The check can fail: the core's own modules are initialized at load.
+    expect(topLevelCalls.has(`${initOf('src/core/errors.ts')}();`)).toBe(true)
+  })
 })
