@@ -5,6 +5,7 @@
  * configuration, creates the adapter and refuses the unsigned webhook with 401 — no network; the floor answers 200).
  */
 import { spawn } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { BUNDLE_OPTIONS, esbuild, ROOT, tempDir } from './load'
@@ -92,6 +93,11 @@ const SECTIONS: Record<string, Record<string, unknown>> = {
   },
   hubspot: { developerApiKey: 'cold-start-key', appId: '1', clientId: 'cold-start-client', clientSecret: 'cold-start-secret', refreshToken: 'cold-start-refresh', helpDeskId: '1' },
   chatwoot: { accountId: 1, apiAccessToken: 'cold-start-token', inboxId: 1 },
+  freshchat: {
+    domain: 'cold-start.freshchat.com',
+    apiKey: 'cold-start-key',
+    webhookPublicKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  },
 }
 const configFor = (provider: string) => ({ provider, [provider]: SECTIONS[provider] })
 const CONFIG = configFor('http')
