@@ -3,19 +3,21 @@
  * mapping of every outcome to the answer the provider gets (401, 400, 200, 503 with Retry-After when Botpress gave one).
  *
  * Rules every provider gets from here: nothing reaches a closed session; an assignment or close older (`at`) than the
- * last one a session applied is a replay and is ignored; messages are keyed by the provider's message id; hitl events
- * are emitted exactly once (events.ts).
+ * last one a session applied, or at that time with a proof already applied, is a replay and is ignored (order.ts);
+ * messages are keyed by the provider's message id; an assignment or close is applied by one delivery across instances
+ * (claim.ts); a verified request that can never be processed is a 400, never a 503.
  */
 import { isApiError, type Conversation } from '@botpress/client'
-import { upsertAgent } from './agents'
+import { resolveAgent, upsertAgent } from './agents'
 import { botpressRateLimit, HITL_CHANNEL } from './botpress'
 import type { EngineContext } from './context'
 import { BadRequestError, errorMessage, ProviderError, RetryLaterError } from './errors'
-import { emitOnce, emitStopped } from './events'
+import { applyOnce } from './claim'
 import { LIMITS, tagValue } from './limits'
 import { withKeyLock } from './lock'
+import { isReplay, orderTags } from './order'
 import { UNSAFE_LINK_NOTE, webUrl } from './transcript'
-import type { InboundEvent, InboundMessage, SessionKey, WebhookReply, WebhookRequest } from './types'
+import type { InboundEvent, InboundMessage, ParsedWebhook, SessionKey, WebhookReply, WebhookRequest } from './types'
 
 /** How long a session may stay `opening` while its provider id is awaited. */
 const OPENING_GRACE_MS = 120_000
@@ -49,16 +51,36 @@ export const handleWebhook = async (ctx: EngineContext, req: WebhookRequest): Pr
       log.warn(`webhook rejected (400): ${error.reason}`)
       return json(400, { error: error.reason })
     }
+    if (neverParses(error)) return poisoned(ctx, error)
     return failed(ctx, error)
   }
   for (const note of parsed.skipped ?? []) log.debug(`webhook: ignored ${note}`)
   let applied = 0
   try {
-    for (const event of parsed.events) if (await apply(ctx, event)) applied++
+    for (const event of withProofs(parsed)) if (await apply(ctx, event)) applied++
   } catch (error) {
     return failed(ctx, error)
   }
   return parsed.reply ?? json(200, { ok: true, events: parsed.events.length, applied })
+}
+
+/** Each event with the identity of the proof that carried it (one request's events told apart by their position). */
+const withProofs = (parsed: ParsedWebhook): InboundEvent[] =>
+  parsed.events.map((event, i) => {
+    const proof = event.proof ?? (parsed.proof && parsed.events.length > 1 ? `${parsed.proof}#${i}` : parsed.proof)
+    return proof === undefined ? event : { ...event, proof }
+  })
+
+/**
+ * A verified request whose parsing failed in a way no redelivery can change: the engine's own limits were exceeded
+ * (a stack or size limit: RangeError) or the body has a shape the adapter's code cannot read (TypeError,
+ * SyntaxError). Answered 400 and logged once, never 503: a 503 would make the provider redeliver it forever.
+ */
+const neverParses = (error: unknown) => error instanceof RangeError || error instanceof TypeError || error instanceof SyntaxError
+
+const poisoned = (ctx: EngineContext, error: unknown): WebhookReply => {
+  ctx.active.logger.error(`webhook rejected (400), it cannot be processed: ${error instanceof Error ? error.name : 'error'}`)
+  return json(400, { error: 'the request cannot be processed' })
 }
 
 const deferred = (ctx: EngineContext, error: Error) => {
@@ -71,6 +93,8 @@ const failed = (ctx: EngineContext, error: unknown): WebhookReply => {
   const log = ctx.active.logger
   if (error instanceof BadRequestError) return json(400, { error: error.reason })
   if (error instanceof RetryLaterError) return deferred(ctx, error)
+  // Our own stack or size limit while applying: the same request would hit it again.
+  if (error instanceof RangeError) return poisoned(ctx, error)
   const limited = !(error instanceof ProviderError) ? botpressRateLimit(error) : undefined
   if (limited) {
     // Botpress is rate limiting this bot: the provider redelivers later, when Botpress said it would take it again.
@@ -117,28 +141,32 @@ const applyNow = async (ctx: EngineContext, event: InboundEvent): Promise<boolea
     case 'agentMessage':
       return applyMessage(ctx, conversation, event)
     case 'agentAssigned': {
-      if (isReplay(conversation, event.at)) {
-        log.info('webhook: an assignment older than what the session already applied (a replay); ignored')
+      if (isReplay(conversation.tags, event.at, event.proof)) {
+        log.info('webhook: an assignment already applied, or older than what the session applied (a replay); ignored')
         return false
       }
       if (conversation.tags.agentId === event.agent.id) return false
-      const agent = await upsertAgent(providerCtx(ctx), event.agent)
-      const emitted = await emitOnce(
-        ctx.events,
-        'hitlAssigned',
-        conversation.id,
-        { conversationId: conversation.id, userId: agent.id },
-        (last) => last.payload?.userId === agent.id
-      )
-      await ctx.client.updateConversation({ id: conversation.id, tags: { agentId: event.agent.id, ...eventTime(event.at ?? Date.now()) } })
-      return emitted
+      // Reads and provider lookups first (a failure there writes nothing); the agent's user is stored alongside the claim.
+      const agent = await resolveAgent(providerCtx(ctx), event.agent)
+      return applyOnce(ctx, {
+        type: 'hitlAssigned',
+        conversation,
+        subject: event.agent.id,
+        agent: 'known' in agent ? async () => agent.known : agent.write,
+        tags: { agentId: event.agent.id, ...orderTags(conversation.tags, event.at, event.proof) },
+      })
     }
     case 'sessionClosed':
-      if (isReplay(conversation, event.at)) {
-        log.info('webhook: a close older than what the session already applied (a replay); ignored')
+      if (isReplay(conversation.tags, event.at, event.proof)) {
+        log.info('webhook: a close already applied, or older than what the session applied (a replay); ignored')
         return false
       }
-      return emitStopped(ctx.client, ctx.events, conversation, eventTime(event.at ?? Date.now()))
+      return applyOnce(ctx, {
+        type: 'hitlStopped',
+        conversation,
+        subject: '',
+        tags: { ...orderTags(conversation.tags, event.at, event.proof), status: 'closed' },
+      })
   }
 }
 
@@ -164,21 +192,6 @@ const applyMessage = async (
     })
   }
   return true
-}
-
-/**
- * Conversation tag `lastEventAt`: when the last assignment or close the session applied happened: the provider's event
- * time, or, for an event that carries none, the time it was applied. So a timed event redelivered late (one answered
- * 503 while the hand-off opened, retried after an untimed assignment of another agent) cannot undo what was applied
- * since.
- */
-const eventTime = (at: number | undefined): { lastEventAt?: string } =>
-  at !== undefined && Number.isFinite(at) ? { lastEventAt: String(Math.trunc(at)) } : {}
-
-/** Older than the last assignment or close the session applied: a replay (inside a signature window, or a late redelivery). */
-const isReplay = (conversation: Conversation, at: number | undefined) => {
-  const last = conversation.tags.lastEventAt ? Number(conversation.tags.lastEventAt) : NaN
-  return at !== undefined && Number.isFinite(at) && Number.isFinite(last) && at < last
 }
 
 const providerCtx = (ctx: EngineContext) => ({

@@ -21,19 +21,8 @@ export const asId = (value: unknown): string | undefined => {
 export const isWebUrl = (url: unknown, maxLength = 4096): url is string =>
   typeof url === 'string' && url.length <= maxLength && webUrl(url) === url
 
-/** Deep copy without `null` values: providers send `null` for "absent", schemas read `undefined`. */
-export const dropNulls = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(dropNulls)
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const key of Object.keys(value)) {
-      const v = (value as Record<string, unknown>)[key]
-      if (v !== null) out[key] = dropNulls(v)
-    }
-    return out
-  }
-  return value
-}
+/** Deep copy without `null` values, depth-limited: the core's one walk over untrusted JSON. */
+export { dropNulls } from '../../core/validate'
 
 /** `map[key]` only when `key` is the map's own property: `constructor` or `__proto__` from outside finds nothing. */
 export const own = <V>(map: Readonly<Record<string, V>>, key: unknown): V | undefined =>
