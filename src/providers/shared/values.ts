@@ -24,6 +24,13 @@ export const isWebUrl = (url: unknown, maxLength = 4096): url is string =>
 /** Deep copy without `null` values, depth-limited: the core's one walk over untrusted JSON. */
 export { dropNulls } from '../../core/validate'
 
+/**
+ * The identity of a request's authenticity proof for `ParsedWebhook.proof`: its signature header (which covers the
+ * body and any timestamp), or, where the proof is a static secret, the body itself (only an identical body replays it).
+ */
+export const requestProof = (body: string, signature?: string): string =>
+  signature?.trim() ? `signature ${signature.trim().toLowerCase()}` : `body ${body}`
+
 /** `map[key]` only when `key` is the map's own property: `constructor` or `__proto__` from outside finds nothing. */
 export const own = <V>(map: Readonly<Record<string, V>>, key: unknown): V | undefined =>
   typeof key === 'string' && Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined
