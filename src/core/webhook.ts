@@ -13,7 +13,7 @@ import { botpressRateLimit, HITL_CHANNEL } from './botpress'
 import type { EngineContext } from './context'
 import { BadRequestError, errorMessage, ProviderError, RetryLaterError } from './errors'
 import { applyOnce } from './claim'
-import { LIMITS, tagValue } from './limits'
+import { cut, LIMITS, tagValue } from './limits'
 import { withKeyLock } from './lock'
 import { isReplay, orderTags } from './order'
 import { UNSAFE_LINK_NOTE, webUrl } from './transcript'
@@ -48,8 +48,8 @@ export const handleWebhook = async (ctx: EngineContext, req: WebhookRequest): Pr
     parsed = await adapter.parseWebhook(req)
   } catch (error) {
     if (error instanceof BadRequestError) {
-      log.warn(`webhook rejected (400): ${error.reason}`)
-      return json(400, { error: error.reason })
+      log.warn(`webhook rejected (400): ${shown(error.reason)}`)
+      return json(400, { error: shown(error.reason) })
     }
     if (neverParses(error)) return poisoned(ctx, error)
     return failed(ctx, error)
@@ -63,6 +63,12 @@ export const handleWebhook = async (ctx: EngineContext, req: WebhookRequest): Pr
   }
   return parsed.reply ?? json(200, { ok: true, events: parsed.events.length, applied })
 }
+
+/**
+ * A refusal reason as the provider and the logs get it: it may quote what the request carried, so it is cut to 300
+ * characters and loses its control characters (no forged log lines, no megabyte echoed back).
+ */
+const shown = (reason: string) => cut(reason, 300).replace(/[\u0000-\u001f\u007f]/g, ' ')
 
 /** Each event with the identity of the proof that carried it (one request's events told apart by their position). */
 const withProofs = (parsed: ParsedWebhook): InboundEvent[] =>
@@ -91,7 +97,7 @@ const deferred = (ctx: EngineContext, error: Error) => {
 /** The answer for an event that could not be applied. */
 const failed = (ctx: EngineContext, error: unknown): WebhookReply => {
   const log = ctx.active.logger
-  if (error instanceof BadRequestError) return json(400, { error: error.reason })
+  if (error instanceof BadRequestError) return json(400, { error: shown(error.reason) })
   if (error instanceof RetryLaterError) return deferred(ctx, error)
   // Our own stack or size limit while applying: the same request would hit it again.
   if (error instanceof RangeError) return poisoned(ctx, error)

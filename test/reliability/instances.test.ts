@@ -38,6 +38,12 @@ const readAll = (req: http.IncomingMessage) =>
     req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks).toString('utf8'))).on('error', reject)
   })
 
+const pairs = (headers: Headers) => {
+  const out: Array<[string, string]> = []
+  headers.forEach((value, key) => out.push([key, value]))
+  return out
+}
+
 /** Answers an instance's provider request with this process's fetch, which the current provider's double intercepts. */
 const startRelay = async () => {
   relay = http.createServer(async (req, res) => {
@@ -45,7 +51,7 @@ const startRelay = async () => {
       const { url, method, headers, body } = JSON.parse(await readAll(req)) as { url: string; method: string; headers: Array<[string, string]>; body?: string }
       const answer = await fetch(url, { method, headers, body: body === undefined ? undefined : Buffer.from(body, 'base64') })
       const bytes = Buffer.from(await answer.arrayBuffer())
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: answer.status, headers: [...answer.headers.entries()], body: bytes.toString('base64') }))
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: answer.status, headers: pairs(answer.headers), body: bytes.toString('base64') }))
     } catch (error) {
       res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 502, headers: [], body: Buffer.from(String(error)).toString('base64') }))
     }

@@ -22,7 +22,7 @@ import { hmac, header, isFresh, safeEqual } from '../../core/crypto'
 import { BadRequestError } from '../../core/errors'
 import type { Agent, InboundEvent, InboundMessage, ParsedWebhook, SessionKey, VerifyResult, WebhookRequest } from '../../core/types'
 import { parseJson } from '../../core/validate'
-import { asId, dropNulls, isRecord, isWebUrl, kindOf, requestProof, str, urlBaseName } from '../shared'
+import { asId, dropNulls, isRecord, isWebUrl, kindOf, requestProof, str, urlBaseName, withoutTrailingSlashes } from '../shared'
 import { accountIdOf } from './api'
 import type { ChatwootConfig } from './config'
 
@@ -110,7 +110,7 @@ export const sealOf = (url: string): string | undefined => {
 export const urlBase = (url: string): string => {
   try {
     const u = new URL(url)
-    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`
+    return `${u.protocol}//${u.host}${withoutTrailingSlashes(u.pathname)}`
   } catch {
     return url
   }

@@ -8,7 +8,7 @@ import { header } from '../../core/crypto'
 import { BadRequestError } from '../../core/errors'
 import type { InboundEvent, InboundMessage, ParsedWebhook, VerifyResult, WebhookRequest } from '../../core/types'
 import { expectShape, id, parseJson, z } from '../../core/validate'
-import { isRecord, isWebUrl, own, requestProof } from '../shared'
+import { isRecord, isWebUrl, own, requestProof, withoutTrailingSlashes } from '../shared'
 import { webhookModeOf, type HttpConfig } from './config'
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, timestampOf, verify } from './signature'
 
@@ -92,7 +92,7 @@ export const verifyWebhook = (config: HttpConfig, req: WebhookRequest, now = Dat
 }
 
 const routeOf = (path: string): Route | undefined => {
-  const last = path.replace(/\/+$/, '').split('/').pop() ?? ''
+  const last = withoutTrailingSlashes(path).split('/').pop() ?? ''
   return ROUTES.find((route) => route === last)
 }
 

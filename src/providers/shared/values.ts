@@ -22,7 +22,7 @@ export const isWebUrl = (url: unknown, maxLength = 4096): url is string =>
   typeof url === 'string' && url.length <= maxLength && webUrl(url) === url
 
 /** Deep copy without `null` values, depth-limited: the core's one walk over untrusted JSON. */
-export { dropNulls } from '../../core/validate'
+export { dropNulls, withoutTrailingSlashes } from '../../core/validate'
 
 /**
  * The identity of a request's authenticity proof for `ParsedWebhook.proof`: its signature header (which covers the

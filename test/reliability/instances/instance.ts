@@ -24,7 +24,10 @@ const mocks = setupServer(
   http.all('*', async ({ request }) => {
     if (LOOPBACK.has(new URL(request.url).hostname)) return passthrough()
     const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : Buffer.from(await request.arrayBuffer()).toString('base64')
-    const headers = [...request.headers.entries()].filter(([k]) => !HOP.has(k))
+    const headers: Array<[string, string]> = []
+    request.headers.forEach((value, key) => {
+      if (!HOP.has(key)) headers.push([key, value])
+    })
     const answer = await fetch(relay, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
