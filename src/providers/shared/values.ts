@@ -28,8 +28,12 @@ export { dropNulls, withoutTrailingSlashes } from '../../core/validate'
  * The identity of a request's authenticity proof for `ParsedWebhook.proof`: its signature header (which covers the
  * body and any timestamp), or, where the proof is a static secret, the body itself (only an identical body replays it).
  */
-export const requestProof = (body: string, signature?: string): string =>
-  signature?.trim() ? `signature ${signature.trim().toLowerCase()}` : `body ${body}`
+export const requestProof = (body: string, signature?: string): string => {
+  const sig = signature?.trim()
+  if (!sig) return `body ${body}`
+  // Hex digits are compared case-blind by some providers: one signature in two cases is one proof. Base64 keeps its case.
+  return `signature ${sig.length <= 200 && /^(?:[a-z0-9]+=)?[0-9a-f]+$/i.test(sig) ? sig.toLowerCase() : sig}`
+}
 
 /** `map[key]` only when `key` is the map's own property: `constructor` or `__proto__` from outside finds nothing. */
 export const own = <V>(map: Readonly<Record<string, V>>, key: unknown): V | undefined =>
