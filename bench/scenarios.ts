@@ -151,6 +151,18 @@ export const SCENARIOS: Scenario[] = [
       'user.bloc': { provider: 4, why: 'text, then the image (download, multipart post), then text' },
     },
     transcriptNote: 'the adapter cuts notes and messages into 100,000-character parts (MAX_CONTENT in src/providers/chatwoot/render.ts); Chatwoot refuses more than 150,000',
+  },  {
+    provider: 'freshchat',
+    fake: 'test/providers/freshchat/fake.ts',
+    providerFloor: {
+      createUser: { provider: 2, why: 'Freshchat has no upsert: GET /users?email= (the same e-mail reuses the user), then POST /users' },
+      startHitl: { provider: 2, why: 'without freshchat.channelId the default topic is read (GET /channels) once per instance, then POST /conversations carries the transcript as private notes' },
+      ...upload('a Freshchat message part takes an uploaded URL: download, /images/upload or /files/upload, post'),
+      'user.bloc': { provider: 5, why: 'text, then the image (download, upload, post), then text' },
+      'agent.assign': { provider: 1, why: 'the webhook names the agent by id only: GET /agents/{id} for the name and avatar' },
+      'agent.newAgent': { provider: 1, why: 'the webhook names the agent by id only: GET /agents/{id} for the name and avatar' },
+    },
+    transcriptNote: 'the adapter cuts notes and messages into 10,000-character parts (MAX_CONTENT in src/providers/freshchat/render.ts); Freshchat documents no maximum',
   },
 ]
 

@@ -6,6 +6,7 @@
 import type { FakeProvider } from '../conformance/fake'
 import { providerNames } from '../../src/providers'
 import { ChatwootFake } from '../providers/chatwoot/fake'
+import { FreshchatFake } from '../providers/freshchat/fake'
 import { HttpFake } from '../providers/http/fake'
 import { HubspotFake } from '../providers/hubspot/fake'
 import { IntercomFake } from '../providers/intercom/fake'
@@ -17,6 +18,7 @@ export const FAKES: Readonly<Record<string, () => FakeProvider>> = {
   livechat: () => new LivechatFake(),
   hubspot: () => new HubspotFake(),
   chatwoot: () => new ChatwootFake(),
+  freshchat: () => new FreshchatFake(),
 }
 
 export const registeredProviders: readonly string[] = providerNames

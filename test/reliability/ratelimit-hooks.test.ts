@@ -3,6 +3,7 @@
  * included; the waiting itself is tested in test/core/http.test.ts and, end to end, in rate-limits.test.ts.
  */
 import { chatwootRateLimit } from '../../src/providers/chatwoot/ratelimit'
+import { freshchatRateLimit } from '../../src/providers/freshchat/ratelimit'
 import { hubspotRateLimit } from '../../src/providers/hubspot/ratelimit'
 import { httpRateLimit } from '../../src/providers/http/ratelimit'
 import { intercomRateLimit } from '../../src/providers/intercom/ratelimit'
@@ -81,5 +82,16 @@ describe('Chatwoot (Rack::Attack: chatwoot config/initializers/rack_attack.rb, r
   it('other statuses are not rate limits (Retry-After on a 429 is read by the core, before this hook)', () => {
     expect(chatwootRateLimit(answer(503, { 'retry-after': '5' }, 'Retry later\n'))).toBeUndefined()
     expect(chatwootRateLimit(answer(401, {}, { error: 'Invalid Access Token' }))).toBeUndefined()
+  })
+})
+
+describe('Freshchat (developers.freshchat.com/api 429; X-RateLimit-Reset in Unix seconds, no Retry-After)', () => {
+  it('X-RateLimit-Reset is a Unix time in seconds', () => {
+    expect(freshchatRateLimit(answer(429, { 'x-ratelimit-limit': '1000', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 9) }))).toEqual({ resetAt: now + 9_000, limit: 'X-RateLimit-Limit 1000' })
+  })
+  it('a 429 without a usable reset claims none (the core backs off); other statuses are not rate limits', () => {
+    expect(freshchatRateLimit(answer(429, { 'x-ratelimit-reset': 'soon' }))).toEqual({ resetAt: undefined, limit: 'X-RateLimit' })
+    expect(freshchatRateLimit(answer(429, { 'x-ratelimit-reset': '9'.repeat(10_000) }))!.resetAt).toBeGreaterThan(now + 1e9)
+    expect(freshchatRateLimit(answer(503, { 'x-ratelimit-reset': String(now / 1000 + 9) }))).toBeUndefined()
   })
 })

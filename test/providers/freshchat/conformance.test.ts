@@ -1,0 +1,4 @@
+import { runConformance } from '../../conformance/suite'
+import { FreshchatFake } from './fake'
+
+runConformance(() => new FreshchatFake())

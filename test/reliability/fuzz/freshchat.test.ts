@@ -1,0 +1,4 @@
+/** Webhook fuzzing for the freshchat provider (see ../fuzz.ts). */
+import { runFuzz } from '../fuzz'
+
+runFuzz('freshchat')
