@@ -11,7 +11,13 @@ export default new sdk.IntegrationDefinition({
   readme: 'hub.md',
   icon: 'icon.svg',
   configuration: { schema: configurationSchema },
-  entities: { hitlSession: { title: 'HITL session', description: 'Extra settings of a HITL session', schema: hitlSessionSchema } },
+  entities: {
+    hitlSession: {
+      title: 'HITL session',
+      description: 'A HITL session, often referred to as a ticket or conversation in external systems',
+      schema: hitlSessionSchema,
+    },
+  },
   user: { tags: userTags },
   states,
   channels: {},

@@ -52,6 +52,8 @@ export const conversationTags = {
   userId: { title: 'End user', description: 'The Botpress user the session is for' },
   agentId: { title: 'Agent ID', description: 'The platform id of the agent currently assigned' },
   status: { title: 'Status', description: 'opening, open or closed' },
+  closedBy: { title: 'Closed by', description: '"bot" (stopHitl) or "agent" (the platform closed it)' },
+  closedAt: { title: 'Closed at', description: 'When the session was closed (epoch ms)' },
   lastEventAt: {
     title: 'Last event time',
     description: 'When the last assignment or close the session applied happened (provider time, epoch ms): older replays are ignored',

@@ -55,7 +55,8 @@ export type RequestRecord = {
 }
 export type Violation = { direction: 'in' | 'out'; operationId: string; path: string; errors: string[]; body: unknown; at: string }
 export type WebhookResult = { status: number; body: unknown }
-export type AgentMessage = { type: 'text' | 'image' | 'audio' | 'video' | 'file' | 'bloc'; payload: Record<string, unknown> }
+/** `additionalData`: the hitl message field (an opaque string ≤ 500 characters), sent as `payload.additionalData`. */
+export type AgentMessage = { type: 'text' | 'image' | 'audio' | 'video' | 'file' | 'bloc'; payload: Record<string, unknown>; additionalData?: string }
 export type Fault = { status: number; count?: number; retryAfter?: number }
 export type AgentDeskOptions = { port?: number; host?: string; secret?: string; webhookUrl?: string; quiet?: boolean }
 
@@ -127,19 +128,22 @@ export class DeskModel extends EventEmitter {
 
   async reply(ticketId: string, agent: Agent, message: AgentMessage): Promise<WebhookResult> {
     const ticket = this.openTicket(ticketId)
-    const problem = agentProblem(agent) ?? agentMessageProblem(message?.type, message?.payload)
+    const extra = message?.additionalData
+    if (extra !== undefined && typeof extra !== 'string') throw new DeskError(400, 'additionalData must be a string')
+    const payload = extra === undefined ? message?.payload : { ...message.payload, additionalData: extra }
+    const problem = agentProblem(agent) ?? agentMessageProblem(message?.type, payload)
     if (problem) throw new DeskError(400, problem)
     const id = this.messageId()
     const result = await this.sendWebhook('/message-from-agent', {
       remoteConversationId: ticket.id,
       remoteUserId: agent.id,
       messageType: message.type,
-      payload: message.payload,
+      payload,
       ...agentFields(agent),
       messageId: id,
     })
     const delivered = result.status >= 200 && result.status < 300
-    this.addMessage(ticket, { id, from: 'agent', type: message.type, payload: message.payload, authorId: agent.id, delivered })
+    this.addMessage(ticket, { id, from: 'agent', type: message.type, payload: payload as Record<string, unknown>, authorId: agent.id, delivered })
     return result
   }
 

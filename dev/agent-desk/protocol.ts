@@ -98,6 +98,7 @@ export const signatureProblem = (secret: string, headers: IncomingHttpHeaders, r
 
 // ── message payloads ─────────────────────────────────────────────────────────
 const MEDIA_FIELDS: Record<string, string> = { image: 'imageUrl', audio: 'audioUrl', video: 'videoUrl', file: 'fileUrl' }
+export const MAX_ADDITIONAL_DATA = 500
 export const AGENT_MESSAGE_TYPES = ['text', 'image', 'audio', 'video', 'file', 'bloc'] as const
 
 /** The Botpress message type of a payload, for integrations that do not send `messageType` (the original protocol). */
@@ -121,6 +122,10 @@ export const agentMessageProblem = (type: unknown, payload: unknown, path = 'pay
   }
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return `${path} must be an object`
   const p = payload as Record<string, unknown>
+  // The hitl message field, on the message itself (not on bloc items): opaque, at most 500 characters (hitl interface).
+  if (path === 'payload' && p.additionalData !== undefined && !(typeof p.additionalData === 'string' && p.additionalData.length <= MAX_ADDITIONAL_DATA)) {
+    return `${path}.additionalData must be a string of at most ${MAX_ADDITIONAL_DATA} characters`
+  }
   if (type === 'text') return typeof p.text === 'string' && p.text.trim() ? undefined : `${path}.text must be a non-empty string`
   if (type === 'bloc') {
     if (!Array.isArray(p.items) || !p.items.length) return `${path}.items must be a non-empty array of {type, payload}`

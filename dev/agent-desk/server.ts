@@ -8,8 +8,9 @@
  * Every request must name the desk by its loopback address (Host), carry no foreign Origin, and every write must be
  * JSON: a web page the developer visits cannot drive it (see `refusal`).
  * Control API (unsigned, for humans and UIs): GET /desk/tickets, GET /desk/tickets/:id, POST /desk/tickets/:id/
- * {reply,assign,transfer,close}, GET /desk/users, GET /desk/requests, POST /desk/config, POST /desk/fail,
- * GET /desk/events (server-sent events: ticket, message, assigned, closed, user, request).
+ * {reply,assign,transfer,close} (reply: {agent, type, payload, additionalData?}), GET /desk/users, GET /desk/requests,
+ * POST /desk/config, POST /desk/fail, GET /desk/events (server-sent events: ticket, message, assigned, closed, user,
+ * request).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -197,7 +198,7 @@ export class AgentDesk extends DeskModel {
       if (!action && method === 'GET') return this.send(res, 200, this.ticket(ticketId))
       if (!action || method !== 'POST') throw new DeskError(405, `${method} ${path} is not supported`)
       let webhook: WebhookResult
-      if (action === 'reply') webhook = await this.reply(ticketId, input.agent, { type: input.type, payload: input.payload })
+      if (action === 'reply') webhook = await this.reply(ticketId, input.agent, { type: input.type, payload: input.payload, additionalData: input.additionalData })
       else if (action === 'assign') webhook = await this.assign(ticketId, input.agent)
       else if (action === 'transfer') webhook = await this.transfer(ticketId, input.agent)
       else webhook = await this.close(ticketId)

@@ -4,6 +4,7 @@
  */
 import { isApiError, type Conversation, type User } from '@botpress/client'
 import { BOT_NAME, HITL_CHANNEL } from './botpress'
+import { ambientClock } from './clock'
 import { clean, type EngineContext } from './context'
 import { errorMessage, HitlError } from './errors'
 import { classifyContactPoint, pictureUrl as avatar, userName } from './limits'
@@ -97,7 +98,8 @@ export const stopHitl = async (ctx: EngineContext, input: { conversationId: stri
   }
   if (conversation.tags.status === 'closed') return {}
   // Marked closed first: the provider's own "closed" webhook for this close must not emit a second hitlStopped.
-  await client.updateConversation({ id: conversation.id, tags: { status: 'closed' } })
+  // Who closed it and when ride on the same update: a bot message arriving just after is the plugin's closing notice (send.ts).
+  await client.updateConversation({ id: conversation.id, tags: { status: 'closed', ...closedTags('bot') } })
   if (conversation.tags.provider !== active.name) {
     // Opened on the provider used before a switch: nothing to close here any more.
     active.logger.info(`stopHitl: session ${conversation.id} belongs to provider ${conversation.tags.provider}; closed locally`)
@@ -113,6 +115,12 @@ export const stopHitl = async (ctx: EngineContext, input: { conversationId: stri
   }
   return {}
 }
+
+/** Conversation tags `closedBy` / `closedAt`, written with the close itself. */
+export const closedTags = (by: 'bot' | 'agent'): { closedBy: string; closedAt: string } => ({
+  closedBy: by,
+  closedAt: String(Math.trunc(ambientClock.now())),
+})
 
 export const getEndUser = async (ctx: EngineContext, userId: string): Promise<User> => {
   const provider = ctx.active.name

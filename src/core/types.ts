@@ -34,7 +34,17 @@ export type SessionKey = { id: string; by?: 'externalId' | 'externalAltId' }
  * differs from the request's (`ParsedWebhook.proof`). Any string; the engine keeps only a short digest.
  */
 export type InboundEvent =
-  | { kind: 'agentMessage'; session: SessionKey; messageId: string; agent: Agent; messages: InboundMessage[]; at?: number; proof?: string }
+  | {
+      kind: 'agentMessage'
+      session: SessionKey
+      messageId: string
+      agent: Agent
+      messages: InboundMessage[]
+      at?: number
+      /** Opaque data the agent's platform attached to the message (hitl `additionalData`, ≤ 500 characters), passed to Botpress with it. */
+      additionalData?: string
+      proof?: string
+    }
   | { kind: 'agentAssigned'; session: SessionKey; agent: Agent; at?: number; proof?: string }
   | { kind: 'sessionClosed'; session: SessionKey; at?: number; proof?: string }
 
@@ -169,6 +179,12 @@ export interface ProviderAdapter {
   openSession(input: OpenSessionInput): Promise<OpenSessionResult>
   sendMessage(input: SendMessageInput): Promise<SendMessageResult>
   closeSession(session: SessionRef): Promise<void>
+  /**
+   * Adds a bot message to a session the bot closed moments ago (the HITL plugin's closing notice, which Botpress may
+   * deliver after stopHitl), without reopening it: a note, a closing comment. Only where the platform's docs say such
+   * an addition leaves the ticket closed; without it the core drops the notice with one info log line.
+   */
+  sendAfterClose?(input: SendMessageInput): Promise<SendMessageResult>
   /** Authenticity only; no side effects, no I/O beyond what verification needs. */
   verifyWebhook(req: WebhookRequest): VerifyResult | Promise<VerifyResult>
   /** Throws `BadRequestError` for malformed input; returns no events for events it does not handle. */

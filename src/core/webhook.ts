@@ -8,6 +8,7 @@
  * (claim.ts); a verified request that can never be processed is a 400, never a 503.
  */
 import { isApiError, type Conversation } from '@botpress/client'
+import { closedTags } from './actions'
 import { resolveAgent, upsertAgent } from './agents'
 import { botpressRateLimit, HITL_CHANNEL } from './botpress'
 import type { EngineContext } from './context'
@@ -17,7 +18,7 @@ import { cut, LIMITS, tagValue } from './limits'
 import { withKeyLock } from './lock'
 import { isReplay, orderTags } from './order'
 import { UNSAFE_LINK_NOTE, webUrl } from './transcript'
-import type { InboundEvent, InboundMessage, ParsedWebhook, SessionKey, WebhookReply, WebhookRequest } from './types'
+import type { Agent, InboundEvent, InboundMessage, ParsedWebhook, SessionKey, WebhookReply, WebhookRequest } from './types'
 
 /** How long a session may stay `opening` while its provider id is awaited. */
 const OPENING_GRACE_MS = 120_000
@@ -129,6 +130,10 @@ const applyNow = async (ctx: EngineContext, event: InboundEvent): Promise<boolea
   if (event.kind !== 'sessionClosed' && (!event.agent.id || event.agent.id.length > LIMITS.tagValue)) {
     throw new BadRequestError(`the agent id must be 1 to ${LIMITS.tagValue} characters`)
   }
+  // additionalData goes where the plugin keeps it, a Botpress message tag: longer is malformed, not cut (it is opaque).
+  if (event.kind === 'agentMessage' && event.additionalData !== undefined && event.additionalData.length > LIMITS.tagValue) {
+    throw new BadRequestError(`additionalData must be at most ${LIMITS.tagValue} characters`)
+  }
   const conversation = await findConversation(ctx, event.session)
   if (!conversation) {
     if (event.kind !== 'sessionClosed' && (await sessionBeingOpened(ctx))) {
@@ -151,16 +156,7 @@ const applyNow = async (ctx: EngineContext, event: InboundEvent): Promise<boolea
         log.info('webhook: an assignment already applied, or older than what the session applied (a replay); ignored')
         return false
       }
-      if (conversation.tags.agentId === event.agent.id) return false
-      // Reads and provider lookups first (a failure there writes nothing); the agent's user is stored alongside the claim.
-      const agent = await resolveAgent(providerCtx(ctx), event.agent)
-      return applyOnce(ctx, {
-        type: 'hitlAssigned',
-        conversation,
-        subject: event.agent.id,
-        agent: 'known' in agent ? async () => agent.known : agent.write,
-        tags: { agentId: event.agent.id, ...orderTags(conversation.tags, event.at, event.proof) },
-      })
+      return assignAgent(ctx, conversation, event.agent, event.at ?? Date.now(), event.proof)
     }
     case 'sessionClosed':
       if (isReplay(conversation.tags, event.at, event.proof)) {
@@ -171,9 +167,35 @@ const applyNow = async (ctx: EngineContext, event: InboundEvent): Promise<boolea
         type: 'hitlStopped',
         conversation,
         subject: '',
-        tags: { ...orderTags(conversation.tags, event.at, event.proof), status: 'closed' },
+        tags: { ...orderTags(conversation.tags, event.at, event.proof), status: 'closed', ...closedTags('agent') },
       })
   }
+}
+
+/**
+ * The session's assignment to `agent`, applied once across deliveries and instances (claim.ts): hitlAssigned, and the
+ * conversation tags (`agentId`, and the ordering tags when `at` is given). A no-op when that agent is the one already
+ * assigned. Reads and provider lookups come first (a failure there writes nothing); the agent's user is stored
+ * alongside the claim.
+ */
+const assignAgent = async (
+  ctx: EngineContext,
+  conversation: Conversation,
+  agent: Agent,
+  at: number | undefined,
+  proof: string | undefined
+): Promise<boolean> => {
+  if (conversation.tags.agentId === agent.id) return false
+  const resolved = await resolveAgent(providerCtx(ctx), agent)
+  const emitted = await applyOnce(ctx, {
+    type: 'hitlAssigned',
+    conversation,
+    subject: agent.id,
+    agent: 'known' in resolved ? async () => resolved.known : resolved.write,
+    tags: { agentId: agent.id, ...(at !== undefined ? orderTags(conversation.tags, at, proof) : {}) },
+  })
+  conversation.tags.agentId = agent.id
+  return emitted
 }
 
 const applyMessage = async (
@@ -185,12 +207,16 @@ const applyMessage = async (
     ctx.active.logger.debug("webhook: the end user's own message came back as an agent message; ignored")
     return false
   }
+  // The first agent to write in a session nobody was assigned to is its agent: announced before the message, so the
+  // plugin sees one assignment (a later formal assignment of the same agent is then a no-op). Timed by the message only
+  // when the provider gave its time.
+  if (!conversation.tags.agentId) await assignAgent(ctx, conversation, event.agent, event.at, event.proof)
   const agent = await upsertAgent(providerCtx(ctx), event.agent)
   const many = event.messages.length > 1
   for (const [i, message] of event.messages.entries()) {
     // Keyed by the provider's message id: a redelivery (or a retry after a commit) creates nothing.
     await ctx.client.getOrCreateMessage({
-      ...toBotpressPayload(message),
+      ...withAdditionalData(toBotpressPayload(message), event.additionalData),
       conversationId: conversation.id,
       userId: agent.id,
       tags: { externalId: tagValue(many ? `${event.messageId}#${i}` : event.messageId) },
@@ -234,6 +260,15 @@ export type BotpressPayload =
   | { type: 'audio'; payload: { audioUrl: string; title?: string } }
   | { type: 'video'; payload: { videoUrl: string; title?: string } }
   | { type: 'file'; payload: { fileUrl: string; title?: string } }
+
+/**
+ * The hitl message payload carries the platform's `additionalData` (the plugin copies it to the end user's conversation).
+ * Its length was checked before anything was applied (applyNow).
+ */
+const withAdditionalData = (message: BotpressPayload, additionalData: string | undefined) => {
+  if (additionalData === undefined) return message
+  return { type: message.type, payload: { ...message.payload, additionalData } }
+}
 
 const titled = (title: string | undefined) => (title === undefined ? {} : { title })
 

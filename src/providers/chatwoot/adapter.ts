@@ -195,6 +195,19 @@ export const createChatwootAdapter = (config: ChatwootConfig, deps: ProviderDeps
       await resolve(session.id)
     },
 
+    /**
+     * The bot's closing notice on a resolved conversation: a private note, like every bot notice. Only an incoming
+     * message reopens a resolved conversation ([CW] app/models/message.rb `reopen_conversation`), so it stays resolved.
+     */
+    async sendAfterClose({ session, author, message }: SendMessageInput): Promise<SendMessageResult> {
+      let last: string | undefined
+      for (const piece of piecesOf(message)) {
+        const text = botNotice(author.kind === 'bot' ? author.name : 'Bot', piece.kind === 'text' ? piece.text : piece.fallback)
+        last = (await post(session.id, { content: text, message_type: 'outgoing', private: true })) ?? last
+      }
+      return { id: last }
+    },
+
     // ─── webhooks ─────────────────────────────────────────────────────────────
 
     /** From the request and the configuration alone (the secret is sealed in the URL): no Botpress read, warm or cold. */

@@ -48,6 +48,18 @@ const KNOWN_TYPES = 'text, markdown, image, audio, video, file, bloc'
 
 const malformed = (reason: string) => new BadRequestError(`message-from-agent is malformed: ${reason}`)
 
+/** Longest `payload.additionalData` accepted: the hitl interface's limit (a Botpress message tag, where the plugin keeps it). */
+export const MAX_ADDITIONAL_DATA = 500
+
+/** `payload.additionalData` of an agent message (the hitl message field): an opaque string, refused rather than cut when too long. */
+const additionalDataOf = (payload: Record<string, unknown>): { additionalData?: string } => {
+  const value = own(payload, 'additionalData')
+  if (value === undefined) return {}
+  if (typeof value !== 'string') throw malformed('payload.additionalData must be a string')
+  if (value.length > MAX_ADDITIONAL_DATA) throw malformed(`payload.additionalData has ${value.length} characters, at most ${MAX_ADDITIONAL_DATA} are accepted`)
+  return value ? { additionalData: value } : {}
+}
+
 /** An agent message payload in the Botpress format → normalized messages (a bloc becomes its items). */
 const toInbound = (type: string, payload: Record<string, unknown>, path: string, inBloc: boolean): InboundMessage[] => {
   const textField = own(TEXT_FIELDS, type)
@@ -125,6 +137,7 @@ export const parseWebhook = (config: HttpConfig, req: WebhookRequest): ParsedWeb
       messageId: m.messageId ?? fallbackMessageId(req, signedAt),
       agent: { id: m.remoteUserId, name: m.agentName, pictureUrl: m.agentPictureUrl },
       messages: toInbound(m.messageType, m.payload, 'payload', false),
+      ...additionalDataOf(m.payload),
       ...at,
     }
   } else if (route === 'agent-assigned') {

@@ -107,8 +107,10 @@ export class HttpFake implements FakeProvider {
   stale(req: WebhookRequest): WebhookRequest {
     return { ...req, headers: { ...req.headers, ...signHeaders(SECRET, req.body, Math.floor(Date.now() / 1000) - 600) } }
   }
-  agentMessage(sessionId: string, agent: FakeAgent, message: InboundMessage, opts?: { messageId?: string }) {
-    const payload = message.type === 'text' ? { text: message.text } : { [MEDIA[message.type]!]: message.url, ...(message.title ? { title: message.title } : {}) }
+  /** `additionalData`: the hitl message field, in the Botpress-format payload like every other message field (AgentMessagePayload.payload of the official webhook spec). */
+  agentMessage(sessionId: string, agent: FakeAgent, message: InboundMessage, opts?: { messageId?: string; additionalData?: string }) {
+    const fields = message.type === 'text' ? { text: message.text } : { [MEDIA[message.type]!]: message.url, ...(message.title ? { title: message.title } : {}) }
+    const payload = opts?.additionalData === undefined ? fields : { ...fields, additionalData: opts.additionalData }
     return this.request('/message-from-agent', {
       remoteConversationId: sessionId,
       remoteUserId: agent.id,
