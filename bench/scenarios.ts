@@ -59,7 +59,7 @@ export const OP_INFO: Record<Op, OpInfo> = {
   'agent.assign': {
     label: 'assignment webhook (agent first seen)',
     floor: { botpress: 3, provider: 0 },
-    why: 'find the session, create the agent user, emit hitlAssigned with its id (tagging the conversation in parallel)',
+    why: 'find the session, create the agent user (the claim in parallel, src/core/claim.ts), emit hitlAssigned with its id (tagging the conversation in parallel)',
   },
   'agent.text': {
     label: 'agent→user text webhook (agent known)',
@@ -83,8 +83,8 @@ export const OP_INFO: Record<Op, OpInfo> = {
   },
   'agent.close': {
     label: 'close webhook (hitlStopped)',
-    floor: { botpress: 2, provider: 0 },
-    why: 'find the session, emit hitlStopped (tagging the conversation closed in parallel)',
+    floor: { botpress: 3, provider: 0 },
+    why: 'find the session, claim the close (exactly once across instances: an atomic get-or-create, src/core/claim.ts), emit hitlStopped (tagging the conversation closed in parallel)',
   },
 }
 

@@ -9,6 +9,7 @@ import type { Redactor } from './log'
 import { createHash } from 'node:crypto'
 import { createCache } from './cache'
 import { ambientClock, type Clock } from './clock'
+import { withoutTrailingSlashes } from './validate'
 
 export { setHttpClock, systemClock, type Clock } from './clock'
 
@@ -227,7 +228,7 @@ export const createHttpClientFactory =
     const pace = createPacer(options.pace, clock)
     // Retries are ours (below), so that every wait goes through the clock and shares one budget.
     const defaults = {
-      prefixUrl: options.baseUrl.replace(/\/+$/, '') + '/',
+      prefixUrl: withoutTrailingSlashes(options.baseUrl) + '/',
       headers: { 'user-agent': 'botpress-hitl-hub', ...options.headers },
       timeout: { request: settings.timeoutMs },
     }
