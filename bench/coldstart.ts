@@ -5,6 +5,7 @@
  * configuration, creates the adapter and refuses the unsigned webhook with 401 — no network; the floor answers 200).
  */
 import { spawn } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { BUNDLE_OPTIONS, esbuild, ROOT, tempDir } from './load'
@@ -21,6 +22,17 @@ export type BundleResult = {
   totalRatio: number
   /** Bytes by package in the integration bundle and in the floor (esbuild metafiles of the same builds), largest additions first. */
   composition: Array<{ name: string; bytes: number; floorBytes: number }>
+  /**
+   * The same two bundles built other ways, like for like: unminified, and with the Botpress CLI's own esbuild options
+   * (`bp build`/`bp deploy` minify by default and keep names, target es2020: botpress/botpress
+   * packages/cli/src/utils/esbuild-utils.ts).
+   */
+  variants: Array<{ name: string; bytes: number; floorBytes: number; ratio: number }>
+  /**
+   * Require and first request with each provider configured (the first request creates that provider's adapter,
+   * which evaluates its modules), each run paired with a floor run.
+   */
+  perProvider: Array<{ provider: string; runs: number; requireMs: number; firstRequestMs: number; totalMs: number; floorTotalMs: number; totalRatio: number; status: number }>
   runs: number
 }
 
@@ -68,12 +80,32 @@ Promise.resolve(mod.default.start(0)).then((s) => {
 })
 `
 
-const CONFIG = { provider: 'http', http: { endpointBaseUrl: 'http://127.0.0.1:9/hitl', webhookSecret: 'cold-start-secret-0123456789' } }
+/** A complete section per provider (nothing is contacted: the unsigned webhook is refused before any request). */
+const SECTIONS: Record<string, Record<string, unknown>> = {
+  http: { endpointBaseUrl: 'http://127.0.0.1:9/hitl', webhookSecret: 'cold-start-secret-0123456789' },
+  intercom: { accessToken: 'cold-start-token', clientSecret: 'cold-start-client-secret' },
+  livechat: {
+    clientId: 'cold-start-client',
+    organizationId: 'cold-start-org',
+    webhookSecret: 'cold-start-secret',
+    agentToken: Buffer.from('cold-start-account:dal:cold-start-pat').toString('base64'),
+    groupId: 0,
+  },
+  hubspot: { developerApiKey: 'cold-start-key', appId: '1', clientId: 'cold-start-client', clientSecret: 'cold-start-secret', refreshToken: 'cold-start-refresh', helpDeskId: '1' },
+  chatwoot: { accountId: 1, apiAccessToken: 'cold-start-token', inboxId: 1 },
+  freshchat: {
+    domain: 'cold-start.freshchat.com',
+    apiKey: 'cold-start-key',
+    webhookPublicKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  },
+}
+const configFor = (provider: string) => ({ provider, [provider]: SECTIONS[provider] })
+const CONFIG = configFor('http')
 
-const coldRun = (probe: string, bundle: string): Promise<ColdRun> =>
+const coldRun = (probe: string, bundle: string, config: Record<string, unknown> = CONFIG): Promise<ColdRun> =>
   new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(process.execPath, [probe, bundle, JSON.stringify(CONFIG)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BP_LOG_FORMAT: '' } })
+    const child = spawn(process.execPath, [probe, bundle, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BP_LOG_FORMAT: '' } })
     let out = ''
     let err = ''
     child.stdout.on('data', (c) => (out += c))
@@ -117,6 +149,17 @@ const compare = (ours: Array<{ name: string; bytes: number }>, floor: Array<{ na
   return ours.map((o) => ({ ...o, floorBytes: floorBy.get(o.name) ?? 0 })).sort((a, b) => b.bytes - b.floorBytes - (a.bytes - a.floorBytes))
 }
 
+/** The integration and the floor built another way, with the same options: bytes of each (no files written). */
+const variant = async (name: string, options: Record<string, unknown>) => {
+  const { build } = esbuild()
+  const { plugins, ...base } = { ...BUNDLE_OPTIONS, sourcemap: false, logLevel: 'error' as const, write: false as const, ...options }
+  const ours = await build({ ...base, plugins, absWorkingDir: ROOT, entryPoints: ['src/index.ts'], outfile: path.join(ROOT, 'ours.cjs') })
+  const floor = await build({ ...base, stdin: { contents: FLOOR_SOURCE, resolveDir: ROOT, loader: 'ts', sourcefile: 'floor.ts' }, outfile: path.join(ROOT, 'floor.cjs') })
+  const bytes = ours.outputFiles[0]!.contents.byteLength
+  const floorBytes = floor.outputFiles[0]!.contents.byteLength
+  return { name, bytes, floorBytes, ratio: round(bytes / floorBytes) }
+}
+
 export const runColdStart = async (runs: number): Promise<BundleResult> => {
   const dir = tempDir('floor')
   const floorBundle = path.join(dir, 'floor', 'index.cjs')
@@ -147,6 +190,33 @@ export const runColdStart = async (runs: number): Promise<BundleResult> => {
       floorRuns.push(await coldRun(probe, floorBundle))
     }
   }
+  // Every provider once configured: require + the first request that creates its adapter, paired with the floor.
+  const perProvider: BundleResult['perProvider'] = []
+  const providerRuns = Math.max(2, Math.round(runs / 3))
+  for (const provider of Object.keys(SECTIONS)) {
+    const ours: ColdRun[] = []
+    const floors: ColdRun[] = []
+    for (let i = 0; i < providerRuns; i++) {
+      ours.push(await coldRun(probe, BUNDLE, configFor(provider)))
+      floors.push(await coldRun(probe, floorBundle))
+    }
+    const s = summarizeRuns(ours)
+    const f = summarizeRuns(floors)
+    perProvider.push({
+      provider,
+      runs: providerRuns,
+      requireMs: s.requireMs.median,
+      firstRequestMs: s.firstRequestMs.median,
+      totalMs: s.totalMs.median,
+      floorTotalMs: f.totalMs.median,
+      totalRatio: round(s.totalMs.median / f.totalMs.median),
+      status: s.status,
+    })
+  }
+  const variants = [
+    await variant('unminified', { minify: false }),
+    await variant('Botpress CLI options (minified, keepNames, es2020)', { minify: true, keepNames: true, target: 'es2020' }),
+  ]
   const integration = { bytes: fs.statSync(BUNDLE).size, cold: summarizeRuns(integrationRuns) }
   const floor = { bytes: fs.statSync(floorBundle).size, cold: summarizeRuns(floorRuns) }
   fs.rmSync(dir, { recursive: true, force: true })
@@ -157,6 +227,8 @@ export const runColdStart = async (runs: number): Promise<BundleResult> => {
     requireRatio: round(integration.cold.requireMs.median / floor.cold.requireMs.median),
     totalRatio: round(integration.cold.totalMs.median / floor.cold.totalMs.median),
     composition: compare(composition(meta.metafile as any), composition(floorMeta.metafile as any)),
+    variants,
+    perProvider,
     runs,
   }
 }

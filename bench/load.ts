@@ -8,6 +8,7 @@ import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
+import { bundleOptions } from '../scripts/bundle.mjs'
 
 export const ROOT = path.resolve(__dirname, '../..')
 export const projectRequire = createRequire(path.join(ROOT, 'package.json'))
@@ -15,16 +16,8 @@ export const projectRequire = createRequire(path.join(ROOT, 'package.json'))
 type Esbuild = typeof import('esbuild')
 export const esbuild = (): Esbuild => projectRequire('esbuild') as Esbuild
 
-/** The options scripts/build.mjs bundles the integration with. */
-export const BUNDLE_OPTIONS = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  sourcemap: true,
-  format: 'cjs',
-  minify: true,
-  legalComments: 'none',
-} as const
+/** The options scripts/build.mjs bundles the integration with (scripts/bundle.mjs: minified, got's unused modules stubbed). */
+export const BUNDLE_OPTIONS = bundleOptions(ROOT)
 
 export const tempDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `hitl-bench-${prefix}-`))
 

@@ -26,6 +26,9 @@ const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.
 const spread = (s: Summary, f = ms) => `${f(s.median)} [${f(s.p10)}–${f(s.p90)}]`
 const num = (x: number) => x.toLocaleString('en-US')
 
+/** The Botpress operations of an operation's trace, in order: what a ✘ on a Botpress count is made of. */
+const botpressOps = (trace: string[]) => trace.filter((t) => t.startsWith('botpress ')).map((t) => t.slice('botpress '.length)).join(' → ')
+
 export const evaluateTargets = (results: Omit<Results, 'targets'>): Target[] => {
   const targets: Target[] = []
   for (const [provider, r] of Object.entries(results.providers)) {
@@ -44,6 +47,34 @@ export const evaluateTargets = (results: Omit<Results, 'targets'>): Target[] => 
         note: forced > base ? o.floorWhy : undefined,
       })
     }
+    // Issue 26: createUser costs the Botpress user and its state only; the rare webhooks at their floor.
+    const cu = ops.createUser
+    targets.push({
+      provider,
+      name: 'createUser Botpress requests',
+      target: '2 (the user, its state)',
+      value: `${cu.botpress} Botpress`,
+      met: cu.botpress <= 2,
+      note: cu.botpress > 2 ? `src/core/actions.ts createUser and the adapter's createContact made: ${botpressOps(cu.trace)}` : undefined,
+    })
+    const assign = ops['agent.assign']
+    targets.push({
+      provider,
+      name: assign.label,
+      target: '≤ 4 sequential Botpress round trips, exactly once',
+      value: `${assign.botpressDepth} sequential (${assign.botpress} Botpress), ${assign.provider} provider`,
+      met: assign.botpressDepth <= 4,
+      note: assign.botpressDepth > 4 ? `src/core/webhook.ts (assignment) made: ${botpressOps(assign.trace)}` : undefined,
+    })
+    const close = ops['agent.close']
+    targets.push({
+      provider,
+      name: close.label,
+      target: '≤ 3 sequential Botpress round trips, exactly once',
+      value: `${close.botpressDepth} sequential (${close.botpress} Botpress)`,
+      met: close.botpressDepth <= 3,
+      note: close.botpressDepth > 3 ? `src/core/webhook.ts (close) made: ${botpressOps(close.trace)}` : undefined,
+    })
     for (const op of ['agent.text', 'agent.image'] as const) {
       const o = ops[op]
       targets.push({
@@ -67,9 +98,29 @@ export const evaluateTargets = (results: Omit<Results, 'targets'>): Target[] => 
         note: grows ? r.session.transcriptNote ?? 'grows with the history' : undefined,
       })
     }
-    const cpu = r.cpu?.cases.agentMessage
-    if (cpu) {
-      targets.push({ provider, name: 'handler CPU per webhook (p50)', target: '< 1 ms', value: `${cpu.p50Us} µs`, met: cpu.p50Us < 1000 })
+    for (const [key, what] of [['agentMessage', 'agent message'], ['agentAssigned', 'assignment'], ['sessionClosed', 'close']] as const) {
+      const c = r.cpu?.cases[key]
+      if (!c) continue
+      const requests = c.providerRequestsPerWebhook
+      // A webhook that must ask the provider (its API forces it: scenarios.ts says why) is judged on its own time,
+      // the wall time less the provider double's answer; what is left includes the request through got and msw.
+      const own = requests > 0 ? c.ownP50Us : c.p50Us
+      targets.push({
+        provider,
+        name: `handler time per ${what} webhook (p50)`,
+        target: '< 200 µs',
+        value:
+          requests > 0
+            ? `${ms(c.p50Us)} µs wall, ${ms(own)} µs without the provider's answer, ${ms(c.cpuUs)} µs CPU (process, test double included)`
+            : `${ms(c.p50Us)} µs (${ms(c.cpuUs)} µs CPU)`,
+        met: own < 200,
+        note:
+          requests === 0 && own >= 200
+            ? `no provider request; ${ms(c.cpuUs)} µs of CPU per webhook in this process (wall time includes waits for other processes on a loaded machine); ${c.botpressCallsPerWebhook} Botpress calls each (their JS side)`
+            : requests > 0 && own >= 200
+            ? `${requests} provider request per webhook, forced: ${r.session.webhookRequestWhy ?? 'the provider API'}. What is left after the double's answer is that request's client side: got, and msw's intercepting socket (MockHttpSocket), which production does not have; the CPU figure includes the double itself`
+            : undefined,
+      })
     }
   }
   const parsing = results.parsing
@@ -84,22 +135,41 @@ export const evaluateTargets = (results: Omit<Results, 'targets'>): Target[] => 
   }
   const b = results.bundle
   if (b) {
-    targets.push({ name: 'bundle size', target: '≤ 1.5× bare SDK', value: `${kb(b.integration.bytes)} vs ${kb(b.floor.bytes)} = ${b.sizeRatio}×`, met: b.sizeRatio <= 1.5 })
+    const biggest = b.composition.slice(0, 4).map((c) => `${c.name} +${kb(c.bytes - c.floorBytes)}`).join(', ')
     targets.push({
-      name: 'cold start: require',
+      name: 'bundle size',
       target: '≤ 1.5× bare SDK',
-      value: `${ms(b.integration.cold.requireMs.median)} vs ${ms(b.floor.cold.requireMs.median)} ms = ${b.requireRatio}×`,
-      met: b.requireRatio <= 1.5,
+      value: `${kb(b.integration.bytes)} vs ${kb(b.floor.bytes)} = ${b.sizeRatio}×`,
+      met: b.sizeRatio <= 1.5,
+      note: b.sizeRatio > 1.5 ? `largest additions: ${biggest}` : undefined,
     })
     targets.push({
       name: 'cold start: require + first request',
-      target: '≤ 1.5× bare SDK',
-      value: `${ms(b.integration.cold.totalMs.median)} vs ${ms(b.floor.cold.totalMs.median)} ms = ${b.totalRatio}×`,
-      met: b.totalRatio <= 1.5,
+      target: '≤ 1.2× bare SDK',
+      value: `${ms(b.integration.cold.totalMs.median)} vs ${ms(b.floor.cold.totalMs.median)} ms = ${b.totalRatio}× (require alone ${b.requireRatio}×)`,
+      met: b.totalRatio <= 1.2,
+      note: b.totalRatio > 1.2 ? coldNote(b) : undefined,
     })
+    for (const p of b.perProvider ?? []) {
+      targets.push({
+        provider: p.provider,
+        name: 'cold start with this provider configured: require + first request',
+        target: '≤ 1.2× bare SDK',
+        value: `${ms(p.totalMs)} vs ${ms(p.floorTotalMs)} ms = ${p.totalRatio}× (${p.runs} paired runs)`,
+        met: p.totalRatio <= 1.2,
+        note: p.totalRatio > 1.2 ? `first request ${ms(p.firstRequestMs)} ms: it evaluates ${p.provider}'s adapter modules and zod/mini; ${coldNote(b)}` : undefined,
+      })
+    }
   }
   return targets
 }
+
+/** Why a cold start is slower than the floor, in the bundle's own terms. */
+const coldNote = (b: BundleResult) =>
+  `V8 compiles the whole script before running it (${b.sizeRatio}× the floor's bytes, largest additions ${b.composition
+    .slice(0, 3)
+    .map((c) => c.name)
+    .join(', ')}); require evaluates the core, the SDK and each provider's configuration schema (zui), not the adapters or got`
 
 type Table = { title: string; headers: string[]; rows: string[][]; align?: Array<'l' | 'r'> }
 
@@ -154,15 +224,18 @@ export const tables = (results: Results): Table[] => {
     if (r.cpu) {
       out.push({
         title: `${provider}: handler CPU, one core, zero-latency doubles`,
-        headers: ['webhook', 'p50 µs', 'p90 µs', 'p99 µs', 'webhooks/s median [min–max]', 'Botpress calls each'],
-        align: ['l', 'r', 'r', 'r', 'r', 'r'],
+        headers: ['webhook', 'p50 µs', 'p90 µs', 'p99 µs', 'p50 µs without provider answer', 'CPU µs each', 'webhooks/s median [min–max]', 'Botpress calls each', 'provider requests each'],
+        align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
         rows: Object.values(r.cpu.cases).map((c) => [
           c.label + (c.failures ? ` (${c.failures} non-200!)` : ''),
           ms(c.p50Us),
           ms(c.p90Us),
           ms(c.p99Us),
+          c.ownP50Us === undefined ? '' : ms(c.ownP50Us),
+          c.cpuUs === undefined ? '' : ms(c.cpuUs),
           `${num(c.perSecond.median)} [${num(c.perSecond.min)}–${num(c.perSecond.max)}]`,
           String(c.botpressCallsPerWebhook),
+          String(c.providerRequestsPerWebhook ?? 0),
         ]),
       })
     }
@@ -191,11 +264,24 @@ export const tables = (results: Results): Table[] => {
       title: 'what the bundle adds to the bare SDK (esbuild metafiles, bytes in the minified output)',
       headers: ['package', 'integration', 'bare SDK', 'added'],
       align: ['l', 'r', 'r', 'r'],
-      rows: b.composition
-        .filter((c) => c.bytes - c.floorBytes > 1024)
-        .slice(0, 12)
-        .map((c) => [c.name, kb(c.bytes), kb(c.floorBytes), kb(c.bytes - c.floorBytes)]),
+      rows: b.composition.filter((c) => c.bytes !== c.floorBytes).map((c) => [c.name, kb(c.bytes), kb(c.floorBytes), kb(c.bytes - c.floorBytes)]),
     })
+    if (b.perProvider?.length) {
+      out.push({
+        title: 'cold start per provider configured (require, then the first request creates that provider’s adapter; paired with the floor)',
+        headers: ['provider', 'require ms', 'first request ms', 'total ms', 'floor total ms', 'ratio', 'first answer'],
+        align: ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+        rows: b.perProvider.map((p) => [p.provider, ms(p.requireMs), ms(p.firstRequestMs), ms(p.totalMs), ms(p.floorTotalMs), `${p.totalRatio}×`, String(p.status)]),
+      })
+    }
+    if (b.variants?.length) {
+      out.push({
+        title: 'bundle size built other ways, like for like (the integration and the floor with the same options)',
+        headers: ['build', 'integration', 'bare SDK', 'ratio'],
+        align: ['l', 'r', 'r', 'r'],
+        rows: [['as scripts/build.mjs (minified, node20)', kb(b.integration.bytes), kb(b.floor.bytes), `${b.sizeRatio}×`], ...b.variants.map((v) => [v.name, kb(v.bytes), kb(v.floorBytes), `${v.ratio}×`])],
+      })
+    }
   }
   const parsingTable = parsingCostTable(results)
   if (parsingTable) out.push(parsingTable)

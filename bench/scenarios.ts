@@ -59,7 +59,7 @@ export const OP_INFO: Record<Op, OpInfo> = {
   'agent.assign': {
     label: 'assignment webhook (agent first seen)',
     floor: { botpress: 3, provider: 0 },
-    why: 'find the session, create the agent user, emit hitlAssigned with its id (tagging the conversation in parallel)',
+    why: 'find the session, create the agent user (the claim in parallel, src/core/claim.ts), emit hitlAssigned with its id (tagging the conversation in parallel)',
   },
   'agent.text': {
     label: 'agent→user text webhook (agent known)',
@@ -83,8 +83,8 @@ export const OP_INFO: Record<Op, OpInfo> = {
   },
   'agent.close': {
     label: 'close webhook (hitlStopped)',
-    floor: { botpress: 2, provider: 0 },
-    why: 'find the session, emit hitlStopped (tagging the conversation closed in parallel)',
+    floor: { botpress: 3, provider: 0 },
+    why: 'find the session, claim the close (exactly once across instances: an atomic get-or-create, src/core/claim.ts), emit hitlStopped (tagging the conversation closed in parallel)',
   },
 }
 
@@ -98,6 +98,8 @@ export type Scenario = {
   acceptsBloc?: boolean
   /** Why startHitl's request count may grow with the history (printed with the transcript target). */
   transcriptNote?: string
+  /** Why a webhook of the handler-time bench must ask the provider (printed with that target). */
+  webhookRequestWhy?: string
 }
 
 const upload = (why: string) =>
@@ -118,7 +120,6 @@ export const SCENARIOS: Scenario[] = [
         ])
       ),
     },
-    transcriptNote: 'the adapter cuts the opening text into 5,000-character parts (MAX_BODY_CHARS in src/providers/intercom/render.ts); Intercom documents no maximum',
   },
   {
     provider: 'livechat',
@@ -128,6 +129,8 @@ export const SCENARIOS: Scenario[] = [
       'user.bloc': { provider: 5, why: 'text, then the image (download, upload_file, send_event), then text' },
       'agent.newAgent': { provider: 1, why: 'the webhook names the agent by id only: one lookup for the name' },
     },
+    webhookRequestWhy:
+      'an assignment (user_added_to_chat, chat_transferred) carries no time, so it is confirmed against the chat with get_chat before it is applied (a replayed one would reassign; src/providers/livechat/webhook.ts confirmAssignment)',
   },
   {
     provider: 'hubspot',
@@ -138,7 +141,6 @@ export const SCENARIOS: Scenario[] = [
       'agent.assign': { provider: 1, why: 'the webhook names the actor by id only: one lookup for the name' },
       'agent.newAgent': { provider: 1, why: 'the webhook names the actor by id only: one lookup for the name' },
     },
-    transcriptNote: 'the adapter cuts texts into 4,000-character messages (MAX_TEXT in src/providers/hubspot/messages.ts); HubSpot documents no custom-channel limit',
   },
   {
     provider: 'chatwoot',

@@ -63,6 +63,7 @@ export type SessionResult = {
   ops: Record<Op, OpResult>
   transcript: TranscriptResult[]
   transcriptNote?: string
+  webhookRequestWhy?: string
   extras?: ExtraResult[]
   checks: string[]
   rateLimit?: RateLimitResult
@@ -235,6 +236,7 @@ export const runSession = async (scenario: Scenario, repeats: number, transcript
       ops,
       transcript,
       transcriptNote: scenario.transcriptNote,
+      webhookRequestWhy: scenario.webhookRequestWhy,
       ...(extras.length ? { extras } : {}),
       checks: [...new Set(checks)],
       rateLimit,

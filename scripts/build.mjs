@@ -3,10 +3,11 @@
 // .botpress/dev/playground/. A current CLI deploys the same src with `bp deploy`.
 import { build } from 'esbuild'
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
+import { bundleOptions } from './bundle.mjs'
 
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' }
 
-await build({ ...common, entryPoints: ['src/index.ts'], outfile: '.botpress/dist/index.cjs', format: 'cjs', minify: true, legalComments: 'none' })
+await build({ ...bundleOptions(process.cwd()), logLevel: 'warning', entryPoints: ['src/index.ts'], outfile: '.botpress/dist/index.cjs' })
 
 const devEntries = ['dev/start.ts'].filter((f) => existsSync(f))
 if (devEntries.length && !process.argv.includes('--bundle-only')) {

@@ -40,7 +40,8 @@ export const hitlSessionSchema = z.object({
 export const userTags = {
   externalId: { title: 'External ID', description: "The user's id on the live-chat platform (contact or agent)" },
   provider: { title: 'Provider', description: 'Which provider the user belongs to' },
-  kind: { title: 'Kind', description: '"end-user" or "agent"' },
+  kind: { title: 'Kind', description: '"end-user", "agent", or "claim" (the marker that one delivery applies an assignment or close)' },
+  claim: { title: 'Claim', description: 'Which assignment or close a claim marker stands for (a digest)' },
 }
 
 export const conversationTags = {
@@ -56,6 +57,10 @@ export const conversationTags = {
   lastEventAt: {
     title: 'Last event time',
     description: 'When the last assignment or close the session applied happened (provider time, epoch ms): older replays are ignored',
+  },
+  lastEventProofs: {
+    title: 'Last event proofs',
+    description: 'Digests of the proofs applied at that time: a replay tied with it is ignored',
   },
 }
 

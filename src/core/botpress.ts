@@ -18,6 +18,7 @@ export type BotClient = Pick<
   | 'listUsers'
   | 'getOrCreateUser'
   | 'updateUser'
+  | 'deleteUser'
   | 'createConversation'
   | 'getConversation'
   | 'listConversations'

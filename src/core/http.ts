@@ -3,12 +3,13 @@
  * retries only where repeating the request cannot duplicate anything, and errors that name the provider,
  * the operation and the status without ever carrying a secret.
  */
-import got, { RequestError, type Got, type Method, type Response } from 'got'
+import type { Got, Method, RequestError, Response } from 'got'
 import { ProviderError } from './errors'
 import type { Redactor } from './log'
 import { createHash } from 'node:crypto'
 import { createCache } from './cache'
 import { ambientClock, type Clock } from './clock'
+import { withoutTrailingSlashes } from './validate'
 
 export { setHttpClock, systemClock, type Clock } from './clock'
 
@@ -208,9 +209,15 @@ type Outcome = { response: Response<unknown> } | { error: RequestError }
  * tokens). Bounded like every cache.
  */
 const gotInstances = createCache<Got>({ name: 'got instances', max: 64 })
+/**
+ * got is evaluated on the first provider request, not when the bundle loads: a cold instance that only verifies a
+ * webhook or relays an agent message to Botpress never needs it, and evaluating it costs milliseconds (its type-check
+ * helper builds Intl formatters at module top level).
+ */
+const loadGot = (): typeof import('got') => require('got')
 const gotFor = (defaults: { prefixUrl: string; headers: Record<string, string>; timeout: { request: number } }): Got => {
   const key = createHash('sha256').update(JSON.stringify(defaults)).digest('base64url')
-  return gotInstances.get(key) ?? gotInstances.set(key, got.extend({ ...defaults, throwHttpErrors: true, retry: { limit: 0 } }))
+  return gotInstances.get(key) ?? gotInstances.set(key, loadGot().default.extend({ ...defaults, throwHttpErrors: true, retry: { limit: 0 } }))
 }
 
 export const createHttpClientFactory =
@@ -220,11 +227,12 @@ export const createHttpClientFactory =
     const budgetMs = settings.rateLimitBudgetMs ?? defaultHttpSettings.rateLimitBudgetMs!
     const pace = createPacer(options.pace, clock)
     // Retries are ours (below), so that every wait goes through the clock and shares one budget.
-    const client = gotFor({
-      prefixUrl: options.baseUrl.replace(/\/+$/, '') + '/',
+    const defaults = {
+      prefixUrl: withoutTrailingSlashes(options.baseUrl) + '/',
       headers: { 'user-agent': 'botpress-hitl-hub', ...options.headers },
       timeout: { request: settings.timeoutMs },
-    })
+    }
+    let got: Got | undefined
 
     const scrub = (text: string) => {
       const extra = options.secrets?.() ?? []
@@ -262,6 +270,7 @@ export const createHttpClientFactory =
           return true
         }
 
+        const client = (got ??= gotFor(defaults))
         for (;;) {
           await pace()
           attempts++
@@ -280,7 +289,7 @@ export const createHttpClientFactory =
               })) as Response<unknown>,
             }
           } catch (error) {
-            if (!(error instanceof RequestError)) throw error
+            if (!(error instanceof loadGot().RequestError)) throw error
             // An HTTP answer is judged below like any other response.
             outcome = error.response ? { response: error.response as Response<unknown> } : { error }
           }

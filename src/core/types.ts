@@ -29,6 +29,9 @@ export type SessionKey = { id: string; by?: 'externalId' | 'externalAltId' }
  * `at`: when the provider says the event happened (its event time, or the signed timestamp of the request), epoch ms.
  * The engine orders each session's state-changing events by it: an assignment older than the one already applied (a
  * replay inside the signature window, a late redelivery) is ignored. Absent: the event is applied in arrival order.
+ *
+ * `proof`: what identifies the authenticity proof that carried this event (a signed event or delivery id), when it
+ * differs from the request's (`ParsedWebhook.proof`). Any string; the engine keeps only a short digest.
  */
 export type InboundEvent =
   | {
@@ -40,9 +43,10 @@ export type InboundEvent =
       at?: number
       /** Opaque data the agent's platform attached to the message (hitl `additionalData`, ≤ 500 characters), passed to Botpress with it. */
       additionalData?: string
+      proof?: string
     }
-  | { kind: 'agentAssigned'; session: SessionKey; agent: Agent; at?: number }
-  | { kind: 'sessionClosed'; session: SessionKey; at?: number }
+  | { kind: 'agentAssigned'; session: SessionKey; agent: Agent; at?: number; proof?: string }
+  | { kind: 'sessionClosed'; session: SessionKey; at?: number; proof?: string }
 
 /** The raw webhook request, as Botpress forwards it. `body` is the raw string: signatures are computed over it. */
 export type WebhookRequest = {
@@ -63,6 +67,13 @@ export type ParsedWebhook = {
   reply?: WebhookReply
   /** Human-readable notes about parts of the request that were skipped (logged at debug level). */
   skipped?: string[]
+  /**
+   * What identifies the request's authenticity proof: its signature (which covers the body and any timestamp), a
+   * signed delivery id, or, where the proof is a static secret, the body itself. Two events at the same `at` are told
+   * apart by it, and a request whose proof was already applied is a replay (see core/order.ts). Absent for a request
+   * that carries no proof (unsigned mode): such events are ordered by time only.
+   */
+  proof?: string
 }
 
 /** One entry of the transcript the core builds from `messageHistory`. */

@@ -3,20 +3,22 @@
  * mapping of every outcome to the answer the provider gets (401, 400, 200, 503 with Retry-After when Botpress gave one).
  *
  * Rules every provider gets from here: nothing reaches a closed session; an assignment or close older (`at`) than the
- * last one a session applied is a replay and is ignored; messages are keyed by the provider's message id; hitl events
- * are emitted exactly once (events.ts).
+ * last one a session applied, or at that time with a proof already applied, is a replay and is ignored (order.ts);
+ * messages are keyed by the provider's message id; an assignment or close is applied by one delivery across instances
+ * (claim.ts); a verified request that can never be processed is a 400, never a 503.
  */
 import { isApiError, type Conversation } from '@botpress/client'
 import { closedTags } from './actions'
-import { upsertAgent } from './agents'
+import { resolveAgent, upsertAgent } from './agents'
 import { botpressRateLimit, HITL_CHANNEL } from './botpress'
 import type { EngineContext } from './context'
 import { BadRequestError, errorMessage, ProviderError, RetryLaterError } from './errors'
-import { emitOnce, emitStopped } from './events'
-import { LIMITS, tagValue } from './limits'
+import { applyOnce } from './claim'
+import { cut, LIMITS, tagValue } from './limits'
 import { withKeyLock } from './lock'
+import { isReplay, orderTags } from './order'
 import { UNSAFE_LINK_NOTE, webUrl } from './transcript'
-import type { Agent, InboundEvent, InboundMessage, SessionKey, WebhookReply, WebhookRequest } from './types'
+import type { Agent, InboundEvent, InboundMessage, ParsedWebhook, SessionKey, WebhookReply, WebhookRequest } from './types'
 
 /** How long a session may stay `opening` while its provider id is awaited. */
 const OPENING_GRACE_MS = 120_000
@@ -47,19 +49,45 @@ export const handleWebhook = async (ctx: EngineContext, req: WebhookRequest): Pr
     parsed = await adapter.parseWebhook(req)
   } catch (error) {
     if (error instanceof BadRequestError) {
-      log.warn(`webhook rejected (400): ${error.reason}`)
-      return json(400, { error: error.reason })
+      log.warn(`webhook rejected (400): ${shown(error.reason)}`)
+      return json(400, { error: shown(error.reason) })
     }
+    if (neverParses(error)) return poisoned(ctx, error)
     return failed(ctx, error)
   }
   for (const note of parsed.skipped ?? []) log.debug(`webhook: ignored ${note}`)
   let applied = 0
   try {
-    for (const event of parsed.events) if (await apply(ctx, event)) applied++
+    for (const event of withProofs(parsed)) if (await apply(ctx, event)) applied++
   } catch (error) {
     return failed(ctx, error)
   }
   return parsed.reply ?? json(200, { ok: true, events: parsed.events.length, applied })
+}
+
+/**
+ * A refusal reason as the provider and the logs get it: it may quote what the request carried, so it is cut to 300
+ * characters and loses its control characters (no forged log lines, no megabyte echoed back).
+ */
+const shown = (reason: string) => cut(reason, 300).replace(/[\u0000-\u001f\u007f]/g, ' ')
+
+/** Each event with the identity of the proof that carried it (one request's events told apart by their position). */
+const withProofs = (parsed: ParsedWebhook): InboundEvent[] =>
+  parsed.events.map((event, i) => {
+    const proof = event.proof ?? (parsed.proof && parsed.events.length > 1 ? `${parsed.proof}#${i}` : parsed.proof)
+    return proof === undefined ? event : { ...event, proof }
+  })
+
+/**
+ * A verified request whose parsing failed in a way no redelivery can change: the engine's own limits were exceeded
+ * (a stack or size limit: RangeError) or the body has a shape the adapter's code cannot read (TypeError,
+ * SyntaxError). Answered 400 and logged once, never 503: a 503 would make the provider redeliver it forever.
+ */
+const neverParses = (error: unknown) => error instanceof RangeError || error instanceof TypeError || error instanceof SyntaxError
+
+const poisoned = (ctx: EngineContext, error: unknown): WebhookReply => {
+  ctx.active.logger.error(`webhook rejected (400), it cannot be processed: ${error instanceof Error ? error.name : 'error'}`)
+  return json(400, { error: 'the request cannot be processed' })
 }
 
 const deferred = (ctx: EngineContext, error: Error) => {
@@ -70,8 +98,10 @@ const deferred = (ctx: EngineContext, error: Error) => {
 /** The answer for an event that could not be applied. */
 const failed = (ctx: EngineContext, error: unknown): WebhookReply => {
   const log = ctx.active.logger
-  if (error instanceof BadRequestError) return json(400, { error: error.reason })
+  if (error instanceof BadRequestError) return json(400, { error: shown(error.reason) })
   if (error instanceof RetryLaterError) return deferred(ctx, error)
+  // Our own stack or size limit while applying: the same request would hit it again.
+  if (error instanceof RangeError) return poisoned(ctx, error)
   const limited = !(error instanceof ProviderError) ? botpressRateLimit(error) : undefined
   if (limited) {
     // Botpress is rate limiting this bot: the provider redelivers later, when Botpress said it would take it again.
@@ -122,36 +152,48 @@ const applyNow = async (ctx: EngineContext, event: InboundEvent): Promise<boolea
     case 'agentMessage':
       return applyMessage(ctx, conversation, event)
     case 'agentAssigned': {
-      if (isReplay(conversation, event.at)) {
-        log.info('webhook: an assignment older than what the session already applied (a replay); ignored')
+      if (isReplay(conversation.tags, event.at, event.proof)) {
+        log.info('webhook: an assignment already applied, or older than what the session applied (a replay); ignored')
         return false
       }
-      return assignAgent(ctx, conversation, event.agent, event.at ?? Date.now())
+      return assignAgent(ctx, conversation, event.agent, event.at ?? Date.now(), event.proof)
     }
     case 'sessionClosed':
-      if (isReplay(conversation, event.at)) {
-        log.info('webhook: a close older than what the session already applied (a replay); ignored')
+      if (isReplay(conversation.tags, event.at, event.proof)) {
+        log.info('webhook: a close already applied, or older than what the session applied (a replay); ignored')
         return false
       }
-      return emitStopped(ctx.client, ctx.events, conversation, { ...eventTime(event.at ?? Date.now()), ...closedTags('agent') })
+      return applyOnce(ctx, {
+        type: 'hitlStopped',
+        conversation,
+        subject: '',
+        tags: { ...orderTags(conversation.tags, event.at, event.proof), status: 'closed', ...closedTags('agent') },
+      })
   }
 }
 
 /**
- * The session's assignment to `agent`, announced once (hitlAssigned), then recorded in the conversation tags
- * (`agentId`, and `lastEventAt` when `at` is given). A no-op when that agent is the one already assigned.
+ * The session's assignment to `agent`, applied once across deliveries and instances (claim.ts): hitlAssigned, and the
+ * conversation tags (`agentId`, and the ordering tags when `at` is given). A no-op when that agent is the one already
+ * assigned. Reads and provider lookups come first (a failure there writes nothing); the agent's user is stored
+ * alongside the claim.
  */
-const assignAgent = async (ctx: EngineContext, conversation: Conversation, agent: Agent, at: number | undefined): Promise<boolean> => {
+const assignAgent = async (
+  ctx: EngineContext,
+  conversation: Conversation,
+  agent: Agent,
+  at: number | undefined,
+  proof: string | undefined
+): Promise<boolean> => {
   if (conversation.tags.agentId === agent.id) return false
-  const user = await upsertAgent(providerCtx(ctx), agent)
-  const emitted = await emitOnce(
-    ctx.events,
-    'hitlAssigned',
-    conversation.id,
-    { conversationId: conversation.id, userId: user.id },
-    (last) => last.payload?.userId === user.id
-  )
-  await ctx.client.updateConversation({ id: conversation.id, tags: { agentId: agent.id, ...eventTime(at) } })
+  const resolved = await resolveAgent(providerCtx(ctx), agent)
+  const emitted = await applyOnce(ctx, {
+    type: 'hitlAssigned',
+    conversation,
+    subject: agent.id,
+    agent: 'known' in resolved ? async () => resolved.known : resolved.write,
+    tags: { agentId: agent.id, ...(at !== undefined ? orderTags(conversation.tags, at, proof) : {}) },
+  })
   conversation.tags.agentId = agent.id
   return emitted
 }
@@ -168,7 +210,7 @@ const applyMessage = async (
   // The first agent to write in a session nobody was assigned to is its agent: announced before the message, so the
   // plugin sees one assignment (a later formal assignment of the same agent is then a no-op). Timed by the message only
   // when the provider gave its time.
-  if (!conversation.tags.agentId) await assignAgent(ctx, conversation, event.agent, event.at)
+  if (!conversation.tags.agentId) await assignAgent(ctx, conversation, event.agent, event.at, event.proof)
   const agent = await upsertAgent(providerCtx(ctx), event.agent)
   const many = event.messages.length > 1
   for (const [i, message] of event.messages.entries()) {
@@ -182,21 +224,6 @@ const applyMessage = async (
     })
   }
   return true
-}
-
-/**
- * Conversation tag `lastEventAt`: when the last assignment or close the session applied happened: the provider's event
- * time, or, for an event that carries none, the time it was applied. So a timed event redelivered late (one answered
- * 503 while the hand-off opened, retried after an untimed assignment of another agent) cannot undo what was applied
- * since.
- */
-const eventTime = (at: number | undefined): { lastEventAt?: string } =>
-  at !== undefined && Number.isFinite(at) ? { lastEventAt: String(Math.trunc(at)) } : {}
-
-/** Older than the last assignment or close the session applied: a replay (inside a signature window, or a late redelivery). */
-const isReplay = (conversation: Conversation, at: number | undefined) => {
-  const last = conversation.tags.lastEventAt ? Number(conversation.tags.lastEventAt) : NaN
-  return at !== undefined && Number.isFinite(at) && Number.isFinite(last) && at < last
 }
 
 const providerCtx = (ctx: EngineContext) => ({

@@ -23,7 +23,7 @@ describe('integration definition', () => {
     }
     expect(Object.keys(hitl.conversation.tags)).toEqual(expect.arrayContaining(['externalId', 'provider', 'contactId', 'userId', 'agentId', 'status']))
     expect(Object.keys(hitl.message.tags)).toEqual(['externalId'])
-    expect(Object.keys(definition.user!.tags!)).toEqual(['externalId', 'provider', 'kind'])
+    expect(Object.keys(definition.user!.tags!)).toEqual(['externalId', 'provider', 'kind', 'claim'])
   })
 
   it('has the configuration contract: a provider selector and one optional section per provider', () => {

@@ -101,7 +101,7 @@ describe('the deploy request body', () => {
     expect(hitl.messages.image.schema).toMatchObject({ type: 'object', properties: { imageUrl: { type: 'string' }, userId: { type: 'string' } }, required: expect.arrayContaining(['imageUrl']) })
     expect(Object.keys(hitl.conversation.tags)).toEqual(expect.arrayContaining(['externalId', 'externalAltId', 'provider', 'contactId', 'userId', 'agentId', 'status']))
     expect(Object.keys(hitl.message.tags)).toEqual(['externalId'])
-    expect(Object.keys(body.user.tags)).toEqual(['externalId', 'provider', 'kind'])
+    expect(Object.keys(body.user.tags)).toEqual(['externalId', 'provider', 'kind', 'claim'])
     expect(Object.keys(body.states)).toEqual(Object.keys(definition.states!))
     expect(Object.keys(body.events)).toEqual(['hitlAssigned', 'hitlStopped'])
     expect(body.actions.startHitl.input.schema.properties).toMatchObject({ userId: { type: 'string' }, messageHistory: { type: 'array' } })

@@ -28,9 +28,11 @@ import type { ChatwootConfig } from './config'
 import { createContacts } from './contacts'
 import { botNotice, isTeamId, openingNote, piecesOf, PRIORITY, type Piece } from './render'
 import { createSetup } from './setup'
-import { parseWebhook, TIMESTAMP_HEADER, timeOf, verifyWebhook } from './webhook'
+import { parseWebhook, TIMESTAMP_HEADER, timeOf, urlToken, verifyWebhook } from './webhook'
 
 /** Chatwoot's attachment size limit is an instance setting: we download and upload at most this. */
+/** Switching providers: the manual cleanup steps, reached through the registry's lazy `load()` (index.ts). */
+export { manualCleanup } from './setup'
 export const MAX_UPLOAD_BYTES = DEFAULT_MEDIA_MAX_BYTES
 /** Answers to an upload that mean "not this file" (too large, type refused): the message degrades to a titled link. */
 const UPLOAD_REFUSED = [400, 413, 415, 422]
@@ -40,6 +42,9 @@ const digits = (id: string) => (/^\d{1,18}$/.test(id) ? Number(id) : undefined)
 
 const teams = createCache<Array<{ id: string; name: string }>>({ name: 'chatwoot teams', max: 200, ttlMs: 5 * 60_000 })
 const agents = createCache<Agent>({ name: 'chatwoot agents', max: 2000, ttlMs: 10 * 60_000 })
+
+/** The registry entry's secrets (./index.ts): the webhook URL tokens derived from the access token, plain and signing. */
+export const urlTokens = (config: Pick<ChatwootConfig, 'apiAccessToken' | 'accountId'>): string[] => [urlToken(config), urlToken(config, true)]
 
 export const createChatwootAdapter = (config: ChatwootConfig, deps: ProviderDeps): ProviderAdapter => {
   const api = createApi(config, deps)

@@ -5,7 +5,7 @@
  */
 import type { HttpClient, HttpRequest, HttpResponse } from '../../core/http'
 import type { ProviderDeps } from '../../core/types'
-import { isRecord, str } from '../shared'
+import { isRecord, str, withoutTrailingSlashes } from '../shared'
 import { DEFAULT_BASE_URL, type ChatwootConfig } from './config'
 import { chatwootRateLimit } from './ratelimit'
 
@@ -13,7 +13,7 @@ export const TITLE = 'Chatwoot'
 
 /** The configured address without trailing slashes, or the cloud's. */
 export const baseUrlOf = (config: Pick<ChatwootConfig, 'baseUrl'>): string =>
-  (str(config.baseUrl) ?? DEFAULT_BASE_URL).replace(/\/+$/, '')
+  withoutTrailingSlashes(str(config.baseUrl) ?? DEFAULT_BASE_URL)
 
 export const accountIdOf = (config: Pick<ChatwootConfig, 'accountId'>): string => config.accountId.trim()
 

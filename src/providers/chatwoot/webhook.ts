@@ -22,7 +22,7 @@ import { hmac, header, isFresh, safeEqual } from '../../core/crypto'
 import { BadRequestError } from '../../core/errors'
 import type { Agent, InboundEvent, InboundMessage, ParsedWebhook, SessionKey, VerifyResult, WebhookRequest } from '../../core/types'
 import { parseJson } from '../../core/validate'
-import { asId, dropNulls, isRecord, isWebUrl, kindOf, str, urlBaseName } from '../shared'
+import { asId, dropNulls, isRecord, isWebUrl, kindOf, requestProof, str, urlBaseName, withoutTrailingSlashes } from '../shared'
 import { accountIdOf } from './api'
 import type { ChatwootConfig } from './config'
 
@@ -110,7 +110,7 @@ export const sealOf = (url: string): string | undefined => {
 export const urlBase = (url: string): string => {
   try {
     const u = new URL(url)
-    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`
+    return `${u.protocol}//${u.host}${withoutTrailingSlashes(u.pathname)}`
   } catch {
     return url
   }
@@ -328,7 +328,13 @@ const conversationEvent = (event: string, body: Json, ctx: ParseContext, skipped
   return events
 }
 
-export const parseWebhook = (req: WebhookRequest, ctx: ParseContext): ParsedWebhook => {
+/** A verified webhook → events; its proof: the signature (over timestamp and body), or the body under a static token. */
+export const parseWebhook = (req: WebhookRequest, ctx: ParseContext): ParsedWebhook => ({
+  ...parseEvent(req, ctx),
+  proof: requestProof(req.body, header(req.headers, SIGNATURE_HEADER)),
+})
+
+const parseEvent = (req: WebhookRequest, ctx: ParseContext): ParsedWebhook => {
   const body = dropNulls(parseJson(req.body, 'Chatwoot webhook body'))
   if (!isRecord(body)) throw new BadRequestError('the Chatwoot webhook body is not a JSON object')
   const event = str(body.event)

@@ -6,7 +6,7 @@
 import type { HttpClient } from '../../core/http'
 import { maskEmailsIn } from '../../core/log'
 import type { ProviderDeps } from '../../core/types'
-import { isRecord, str } from '../shared'
+import { isRecord, str, withoutTrailingSlashes } from '../shared'
 import type { FreshchatConfig } from './config'
 import { freshchatRateLimit } from './ratelimit'
 
@@ -14,12 +14,12 @@ export const TITLE = 'Freshchat'
 
 /** The account's API host: `acme.freshchat.com` as given (a scheme or a trailing slash dropped); a bare `acme` is completed. */
 export const hostOf = (config: Pick<FreshchatConfig, 'domain'>): string => {
-  const host = config.domain.trim().replace(/^https?:\/\//i, '').replace(/\/+$/, '').toLowerCase()
+  const host = withoutTrailingSlashes(config.domain.trim().replace(/^https?:\/\//i, '')).toLowerCase()
   return host.includes('.') ? host : `${host}.freshchat.com`
 }
 
 export const apiBaseOf = (config: Pick<FreshchatConfig, 'domain' | 'apiBaseUrl'>): string =>
-  (str(config.apiBaseUrl) ?? `https://${hostOf(config)}/v2`).replace(/\/+$/, '')
+  withoutTrailingSlashes(str(config.apiBaseUrl) ?? `https://${hostOf(config)}/v2`)
 
 /** `{ code, status, message }` → "STATUS: message", with e-mail addresses masked (an error may name the user's). */
 export const describeError = (body: unknown): string | undefined => {

@@ -20,7 +20,7 @@ import { header } from '../../core/crypto'
 import { BadRequestError } from '../../core/errors'
 import type { Agent, InboundEvent, InboundMessage, ParsedWebhook, VerifyResult, WebhookRequest } from '../../core/types'
 import { parseJson } from '../../core/validate'
-import { asId, isRecord, isWebUrl, kindOf, str, urlBaseName } from '../shared'
+import { asId, isRecord, isWebUrl, kindOf, requestProof, str, urlBaseName } from '../shared'
 import { SIGNATURE_HEADER, verifySignature } from './signature'
 import type { KeyObject } from 'node:crypto'
 
@@ -154,7 +154,13 @@ const resolutionEvent = (body: Json, at: number | undefined, ctx: ParseContext, 
   return [{ kind: 'sessionClosed', session: { id: conversationId }, ...(at ? { at } : {}) }]
 }
 
-export const parseWebhook = (req: WebhookRequest, ctx: ParseContext): ParsedWebhook => {
+/**
+ * A verified webhook → events. Its proof is an RSA signature of the body alone (no timestamp): the body identifies it
+ * (one body has one valid signature, however the header spells it).
+ */
+export const parseWebhook = (req: WebhookRequest, ctx: ParseContext): ParsedWebhook => ({ ...parseAction(req, ctx), proof: requestProof(req.body) })
+
+const parseAction = (req: WebhookRequest, ctx: ParseContext): ParsedWebhook => {
   if (req.body.length > MAX_BODY) throw new BadRequestError('the Freshchat webhook body is too large')
   const body = parseJson(req.body, 'Freshchat webhook body')
   if (!isRecord(body)) throw new BadRequestError('the Freshchat webhook body is not a JSON object')

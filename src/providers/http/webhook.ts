@@ -8,9 +8,9 @@ import { header } from '../../core/crypto'
 import { BadRequestError } from '../../core/errors'
 import type { InboundEvent, InboundMessage, ParsedWebhook, VerifyResult, WebhookRequest } from '../../core/types'
 import { expectShape, id, parseJson, z } from '../../core/validate'
-import { isRecord, isWebUrl, own } from '../shared'
+import { isRecord, isWebUrl, own, requestProof, withoutTrailingSlashes } from '../shared'
 import { webhookModeOf, type HttpConfig } from './config'
-import { TIMESTAMP_HEADER, timestampOf, verify } from './signature'
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, timestampOf, verify } from './signature'
 
 const ROUTES = ['message-from-agent', 'agent-assigned', 'stop-hitl'] as const
 type Route = (typeof ROUTES)[number]
@@ -104,7 +104,7 @@ export const verifyWebhook = (config: HttpConfig, req: WebhookRequest, now = Dat
 }
 
 const routeOf = (path: string): Route | undefined => {
-  const last = path.replace(/\/+$/, '').split('/').pop() ?? ''
+  const last = withoutTrailingSlashes(path).split('/').pop() ?? ''
   return ROUTES.find((route) => route === last)
 }
 
@@ -147,5 +147,6 @@ export const parseWebhook = (config: HttpConfig, req: WebhookRequest): ParsedWeb
     const s = expectShape(stopHitl, body, 'stop-hitl')
     event = { kind: 'sessionClosed', session: { id: s.remoteConversationId }, ...at }
   }
-  return { events: [event] }
+  // Signed mode: the signature (over the timestamp and the body) tells apart two events signed in the same second.
+  return signedAt !== undefined ? { events: [event], proof: requestProof(req.body, header(req.headers, SIGNATURE_HEADER)) } : { events: [event] }
 }

@@ -8,7 +8,7 @@
 import { ProviderError } from '../../core/errors'
 import type { HttpClient, HttpRequest, HttpResponse } from '../../core/http'
 import type { ProviderDeps } from '../../core/types'
-import { isRecord, str } from '../shared'
+import { isRecord, str, withoutTrailingSlashes } from '../shared'
 import type { HubspotConfig } from './config'
 import { HUBSPOT_PACE, hubspotRateLimit } from './ratelimit'
 
@@ -44,7 +44,7 @@ export const describeHubspotError = (body: unknown): string | undefined => {
 export const createClient = (config: HubspotConfig, deps: ProviderDeps): HttpClient =>
   deps.http({
     provider: TITLE,
-    baseUrl: (config.apiBaseUrl?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, ''),
+    baseUrl: withoutTrailingSlashes(config.apiBaseUrl?.trim() || DEFAULT_BASE_URL),
     headers: { accept: 'application/json' },
     describeError: (body) => describeHubspotError(body),
     rateLimit: hubspotRateLimit,

@@ -4,7 +4,8 @@
  */
 import { ProviderError } from '../../core/errors'
 import type { Logger } from '../../core/log'
-import { asId, isRecord } from '../shared'
+import { MAX_JSON_DEPTH } from '../../core/validate'
+import { asId, isRecord, withoutTrailingSlashes } from '../shared'
 import { TITLE, type HubspotApi } from './api'
 
 export const CHANNEL_NAME = 'Botpress HITL'
@@ -46,7 +47,7 @@ export type Channel = {
 type Account = { id: string; inboxId?: string; authorized?: boolean; archived?: boolean }
 type Page<T> = { results?: T[]; paging?: { next?: { after?: string } } }
 
-const normUrl = (url: string | undefined) => (url ?? '').trim().replace(/\/+$/, '').toLowerCase()
+const normUrl = (url: string | undefined) => withoutTrailingSlashes((url ?? '').trim()).toLowerCase()
 export const sameUrl = (a: string | undefined, b: string | undefined) => !!a && !!b && normUrl(a) === normUrl(b)
 
 /** HubSpot documents `capabilities` as an object but renders it as a JSON string in places: accept both. */
@@ -62,15 +63,18 @@ const capabilitiesOf = (value: unknown): Record<string, unknown> | undefined => 
   return isRecord(value) ? value : undefined
 }
 
-const canonical = (value: unknown): string =>
-  Array.isArray(value)
-    ? `[${value.map(canonical).sort().join(',')}]`
-    : isRecord(value)
-      ? `{${Object.keys(value)
-          .sort()
-          .map((k) => `${k}:${canonical(value[k])}`)
-          .join(',')}}`
-      : JSON.stringify(value)
+/** Order-free text of a capabilities value HubSpot answered: deeper than any real one (MAX_JSON_DEPTH) reads as unknown. */
+const canonical = (value: unknown, depth = 0): string =>
+  depth >= MAX_JSON_DEPTH
+    ? '…'
+    : Array.isArray(value)
+      ? `[${value.map((v) => canonical(v, depth + 1)).sort().join(',')}]`
+      : isRecord(value)
+        ? `{${Object.keys(value)
+            .sort()
+            .map((k) => `${k}:${canonical(value[k], depth + 1)}`)
+            .join(',')}}`
+        : String(JSON.stringify(value))
 
 /**
  * Every field of a channel, as both create and update send it. The update (PATCH) schema requires all six:

@@ -5,7 +5,6 @@
  * without a country code uses `hubspot.defaultPhoneCountry`, and without it is not used at all (a country code is
  * never guessed). No error or log line carries a full e-mail address or phone number.
  */
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min'
 import { createCache } from '../../core/cache'
 import { HitlError, ProviderError } from '../../core/errors'
 import { maskEmail } from '../../core/log'
@@ -13,6 +12,7 @@ import type { ContactRef, CreateContactInput, Data, ProviderDeps } from '../../c
 import { asId, isRecord, own, str } from '../shared'
 import { TITLE, type HubspotApi } from './api'
 import type { HubspotConfig } from './config'
+import type { PhoneResult } from './phone'
 
 const IDENTIFIER_TYPES = { HS_EMAIL_ADDRESS: true, HS_PHONE_NUMBER: true, CHANNEL_SPECIFIC_OPAQUE_ID: true } as const
 export type DeliveryIdentifier = { type: keyof typeof IDENTIFIER_TYPES; value: string }
@@ -20,27 +20,14 @@ export type Identity = { id: string; name?: string; deliveryIdentifier: Delivery
 
 const isIdentifier = (v: unknown): v is DeliveryIdentifier => isRecord(v) && own(IDENTIFIER_TYPES, v.type) === true && typeof v.value === 'string'
 
-export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string }
+export type { PhoneResult } from './phone'
 
-/** A phone number in E.164 (what HubSpot expects of HS_PHONE_NUMBER), or why it cannot be one. */
-export const toE164 = (raw: string, defaultCountry?: string): PhoneResult => {
-  const text = raw.trim()
-  if (!text || text.length > 40) return { ok: false, reason: 'it is not a phone number' }
-  // "+…" and the ITU international prefix "00…" carry their country code; anything else is national.
-  const international = text.startsWith('+') ? text : text.startsWith('00') ? `+${text.slice(2)}` : undefined
-  const country = defaultCountry?.trim().toUpperCase()
-  let region: CountryCode | undefined
-  if (!international) {
-    if (!country) return { ok: false, reason: 'it has no country code and hubspot.defaultPhoneCountry is not set' }
-    if (!isSupportedCountry(country)) return { ok: false, reason: `hubspot.defaultPhoneCountry "${country.slice(0, 8)}" is not a country libphonenumber knows` }
-    region = country
-  }
-  const parsed = parsePhoneNumberFromString(international ?? text, region)
-  if (!parsed || !parsed.isPossible()) {
-    return { ok: false, reason: international ? 'it is not a possible international number' : `it is not a possible number of ${country}` }
-  }
-  return { ok: true, e164: parsed.number }
-}
+/**
+ * A phone number in E.164 (what HubSpot expects of HS_PHONE_NUMBER), or why it cannot be one. libphonenumber-js and its
+ * metadata (./phone.ts) are evaluated the first time a number is parsed, not when the adapter loads: a webhook never
+ * needs them.
+ */
+export const toE164 = (raw: string, defaultCountry?: string): PhoneResult => (require('./phone') as typeof import('./phone')).toE164(raw, defaultCountry)
 
 const splitName = (name: string) => {
   const parts = name.trim().split(/\s+/).filter(Boolean)

@@ -186,6 +186,8 @@ const parseAppEvents = async (list: unknown[], ctx: ParseContext): Promise<Parse
         skipped.push(`${label}: not used`)
     }
     if (!event) continue
+    // HubSpot's eventId is inside the signed body: it identifies the event across the batches that carry it.
+    if (e.eventId !== undefined) event = { ...event, proof: `eventId ${e.eventId}` }
     // Deleted threads cannot be looked up: those few go to the engine, which ignores sessions it did not start.
     const deletion = e.subscriptionType !== 'conversation.propertyChange'
     if (!deletion && !(await ctx.isOurThread(e.objectId))) {

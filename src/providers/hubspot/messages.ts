@@ -33,20 +33,6 @@ type Media = { type: MediaKind; url: string; title?: string }
 const MEDIA_USAGE: Record<MediaKind, string> = { image: 'IMAGE', audio: 'AUDIO', video: 'OTHER', file: 'OTHER' }
 const MEDIA_LABEL: Record<MediaKind, string> = { image: 'Image', audio: 'Audio', video: 'Video', file: 'File' }
 
-/** The last lines of a text that fit in `room` characters (at least the end of the last line). */
-const tailLines = (text: string, room: number) => {
-  const lines = text.split('\n')
-  const kept: string[] = []
-  let size = 0
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]!
-    if (size + line.length + 1 > room) break
-    kept.unshift(line)
-    size += line.length + 1
-  }
-  return kept.length ? kept.join('\n') : text.slice(-room)
-}
-
 /** Each session's route and end user, per process: a warm instance publishes without reading Botpress states. */
 const sessions = createCache<SessionData>({ name: 'hubspot sessions', max: 5000 })
 
@@ -184,27 +170,13 @@ export const createMessages = (p: { api: HubspotApi; channels: ChannelApi; setup
     const transcript = input.transcript.text.trim()
     const opening = (label: string, body: string) => `${head}${head ? '\n\n' : ''}${label}:\n${body}`
 
-    // The first message carries everything; a transcript too long for one message is attached whole as a text
-    // file (the most recent lines stay readable inline), so that the opening costs the same for any history.
-    let parts: Part[]
+    // The first message carries everything, the whole transcript inline, whatever the history's length: HubSpot
+    // documents no maximum for a published message's `text` (developers.hubspot.com/docs/api-reference/legacy/
+    // conversations/custom-channels/messages/create-custom-channel: a plain string), so no cut of ours (MAX_TEXT is
+    // for the bot's own messages) makes startHitl cost more requests with a longer history.
     const whole = transcript ? opening('Conversation with the bot', transcript) : head || `${contact.name ?? 'The user'} asked to talk to an agent.`
-    if (whole.length <= MAX_TEXT) {
-      const richText = headHtml + (transcript ? `<p><strong>Conversation with the bot:</strong></p>${textToHtml(transcript)}` : '')
-      parts = [{ text: whole, ...(richText ? { richText } : {}), attachments: [] }]
-    } else {
-      const label = 'Conversation with the bot (most recent messages; the whole conversation is attached)'
-      const room = MAX_TEXT - opening(label, '').length
-      const fileId =
-        room >= 500
-          ? await uploadBuffer(Buffer.from(transcript, 'utf8'), 'text/plain', `conversation-${input.botpressConversationId}.txt`).catch((error: unknown) => {
-              logger.warn(`could not attach the conversation transcript in HubSpot (${errorMessage(error)}): sent in several messages instead`)
-              return undefined
-            })
-          : undefined
-      parts = fileId
-        ? [{ text: opening(label, tailLines(transcript, room)), attachments: [{ type: 'FILE', fileId, fileUsageType: 'OTHER' }] }]
-        : splitText(whole, { maxChars: MAX_TEXT }).map((text) => ({ text, attachments: [] }))
-    }
+    const richText = headHtml + (transcript ? `<p><strong>Conversation with the bot:</strong></p>${textToHtml(transcript)}` : '')
+    const parts: Part[] = [{ text: whole, ...(richText ? { richText } : {}), attachments: [] }]
 
     let first: Published = {}
     for (const [i, part] of parts.entries()) {

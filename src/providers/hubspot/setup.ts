@@ -8,6 +8,7 @@
 import { createSingleFlight } from '../../core/cache'
 import { ConfigurationError, errorMessage, ProviderError } from '../../core/errors'
 import type { ProviderDeps } from '../../core/types'
+import { withoutTrailingSlashes } from '../shared'
 import { TITLE, type HubspotApi } from './api'
 import type { Auth } from './auth'
 import { sameUrl, needsUpdate, type Channel, type ChannelApi } from './channel'
@@ -40,7 +41,7 @@ const complete = (s: HubspotState, inboxId: string): Ready | undefined =>
   s.channelId && s.channelAccountId && s.inboxId === inboxId ? { channelId: s.channelId, channelAccountId: s.channelAccountId, inboxId } : undefined
 
 /** The webhook URL Botpress gives this installation, when register never told us (state lost, cold verifier). */
-export const defaultWebhookUrl = (webhookId: string) => `${(process.env.BP_WEBHOOK_URL || 'https://webhook.botpress.cloud').replace(/\/+$/, '')}/${webhookId}`
+export const defaultWebhookUrl = (webhookId: string) => `${withoutTrailingSlashes(process.env.BP_WEBHOOK_URL || 'https://webhook.botpress.cloud')}/${webhookId}`
 
 export const createSetup = (p: { config: HubspotConfig; api: HubspotApi; channels: ChannelApi; state: StateStore; auth: Auth; deps: ProviderDeps }) => {
   const { config, api, channels, state, auth, deps } = p
@@ -52,7 +53,7 @@ export const createSetup = (p: { config: HubspotConfig; api: HubspotApi; channel
   const isOurs = (url: string | undefined) => {
     if (!url) return false
     try {
-      return new URL(url).pathname.replace(/\/+$/, '').endsWith(`/${webhookId}`)
+      return withoutTrailingSlashes(new URL(url).pathname).endsWith(`/${webhookId}`)
     } catch {
       return false
     }

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto'
 import { hmac, header, safeEqual } from '../../core/crypto'
 import type { VerifyResult, WebhookRequest } from '../../core/types'
-import { own } from '../shared'
+import { own, withoutTrailingSlashes } from '../shared'
 
 export const V3_HEADER = 'x-hubspot-signature-v3'
 export const TIMESTAMP_HEADER = 'x-hubspot-request-timestamp'
@@ -63,7 +63,7 @@ export const candidateUris = (bases: string[], req: Pick<WebhookRequest, 'path' 
   const query = req.query ? `?${req.query.replace(/^\?/, '')}` : ''
   const uris = new Set<string>()
   for (const raw of bases) {
-    const base = raw.replace(/\/+$/, '')
+    const base = withoutTrailingSlashes(raw)
     uris.add(`${base}${path}${query}`)
     if (!path) uris.add(`${base}/${query}`)
   }

@@ -8,12 +8,12 @@ import { createCache } from '../../core/cache'
 import { RetryLaterError, ProviderError } from '../../core/errors'
 import type { ParsedWebhook, ProviderDeps, VerifyResult, WebhookRequest } from '../../core/types'
 import { header } from '../../core/crypto'
-import { asId, str } from '../shared'
+import { asId, requestProof, str } from '../shared'
 import type { HubspotApi } from './api'
 import type { Auth } from './auth'
 import { parseHubspotWebhook } from './events'
 import { defaultWebhookUrl } from './setup'
-import { TIMESTAMP_HEADER, verifySignature } from './signature'
+import { TIMESTAMP_HEADER, V3_HEADER, verifySignature } from './signature'
 import type { StateStore } from './state'
 import { threadOwnership } from './threads'
 
@@ -97,7 +97,7 @@ export const createWebhook = (p: { clientSecret: string; api: HubspotApi; auth: 
   const parseWebhook = async (req: WebhookRequest): Promise<ParsedWebhook> => {
     const known = await state.load()
     const signed = Number(header(req.headers, TIMESTAMP_HEADER))
-    return parseHubspotWebhook(req.body, {
+    const parsed = await parseHubspotWebhook(req.body, {
       portalId: await auth.portalId(),
       channelAccountId: known.channelAccountId,
       signedAt: Number.isFinite(signed) && signed > 0 ? signed : undefined,
@@ -106,6 +106,8 @@ export const createWebhook = (p: { clientSecret: string; api: HubspotApi; auth: 
       hintAgent: (actorId, name) => agentNames.set(`${scope}:${actorId}`, name),
       warn: (text) => logger.warn(text),
     })
+    // The v3 signature covers the method, URL, body and timestamp; app events also carry their own signed eventId.
+    return { ...parsed, proof: requestProof(req.body, header(req.headers, V3_HEADER)) }
   }
 
   return { verifyWebhook, parseWebhook, agentName: (actorId: string) => agentNames.get(`${scope}:${actorId}`) }

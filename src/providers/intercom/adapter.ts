@@ -69,22 +69,14 @@ export const createIntercomAdapter = (config: IntercomConfig, deps: ProviderDeps
 
     async openSession(input: OpenSessionInput): Promise<OpenSessionResult> {
       const { contact } = input
-      const chunks = bodyChunks(openingText(input))
-      const res = await api.createConversation({ type: await contactRole(contact), id: contact.id }, chunks[0]!)
+      // The whole opening (transcript included) is one message, whatever the history's length: the create-conversation
+      // `body` has no documented maximum (api.intercom.io 2.15 OpenAPI, test/providers/intercom/spec/: a plain string,
+      // no maxLength; developers.intercom.com "Create a conversation"), so no cut of ours makes startHitl grow.
+      const res = await api.createConversation({ type: await contactRole(contact), id: contact.id }, openingText(input))
       // Intercom answers with the *message* that started the conversation; its conversation_id is the session.
       const conversationId = asId(res.body?.conversation_id) ?? asId(res.body?.id)
       if (!conversationId) {
         throw new ProviderError(`${TITLE} created the conversation but answered without its id`, { provider: TITLE, operation: 'create conversation' })
-      }
-      // The rest of a long transcript follows as the contact's own replies, in order (the opening message is theirs too).
-      try {
-        for (const [i, chunk] of chunks.slice(1).entries()) {
-          await api.replyAsContact(conversationId, contact.id, textToHtml(`(continued ${i + 2}/${chunks.length})\n${chunk}`))
-        }
-      } catch (error) {
-        // startHitl fails: do not leave a half-opened conversation waiting in the Inbox.
-        await bestEffort(`close the half-opened conversation ${conversationId}`, () => close(conversationId))
-        throw error
       }
       // The subject, when given, is the Inbox title; the opening message keeps the title the bot gave.
       const title = input.extras.subject ?? input.title

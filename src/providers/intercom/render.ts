@@ -14,7 +14,8 @@ import { textToHtml } from './html'
 
 /**
  * Intercom documents no maximum length for a conversation part, but very long bodies are refused or clipped by its
- * inbox and Messenger. No part carries more than MAX_BODY_CHARS: longer text goes out as several parts, in order.
+ * inbox and Messenger. No message part carries more than MAX_BODY_CHARS: longer text goes out as several parts, in
+ * order. The opening of a session is the exception: one message whatever its length (adapter.ts `openSession`).
  */
 export const MAX_BODY_CHARS = 5000
 /** Room kept in each part for the "[Bot]" or "(continued 2/3)" prefixes. */

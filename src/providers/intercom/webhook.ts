@@ -14,7 +14,7 @@ import { hmac, header, safeEqual } from '../../core/crypto'
 import { BadRequestError, errorMessage, RetryLaterError } from '../../core/errors'
 import type { Agent, InboundEvent, InboundMessage, ParsedWebhook, SessionKey, VerifyResult, WebhookRequest } from '../../core/types'
 import { expectShape, id, parseJson, z } from '../../core/validate'
-import { dropNulls, isWebUrl, kindOf, str, urlBaseName } from '../shared'
+import { dropNulls, isWebUrl, kindOf, requestProof, str, urlBaseName } from '../shared'
 import { htmlToSegments, looksLikeHtml, MAX_HTML_CHARS } from './html'
 
 export const SIGNATURE_HEADER = 'x-hub-signature'
@@ -131,7 +131,13 @@ export type ParseContext = {
   workspace: () => Promise<string>
 }
 
-export const parseWebhook = async (req: WebhookRequest, ctx: ParseContext): Promise<ParsedWebhook> => {
+/** A verified notification → events; its proof is the X-Hub-Signature (HMAC of the body, no timestamp). */
+export const parseWebhook = async (req: WebhookRequest, ctx: ParseContext): Promise<ParsedWebhook> => ({
+  ...(await parseNotification(req, ctx)),
+  proof: requestProof(req.body, header(req.headers, SIGNATURE_HEADER)),
+})
+
+const parseNotification = async (req: WebhookRequest, ctx: ParseContext): Promise<ParsedWebhook> => {
   const body = expectShape(envelope, dropNulls(parseJson(req.body)), 'the Intercom notification')
   const topic = body.topic
   if (topic === 'ping') return { events: [], skipped: ['ping notification (webhook URL check)'] }

@@ -9,7 +9,7 @@
  */
 import { ProviderError } from '../../core/errors'
 import type { HttpClient, HttpClientFactory, HttpResponse } from '../../core/http'
-import { isRecord } from '../shared'
+import { isRecord, own } from '../shared'
 import type { LivechatConfig } from './config'
 import { livechatRateLimit } from './ratelimit'
 
@@ -42,20 +42,23 @@ export const decodeAgentToken = (agentToken: string | undefined): { accountId?: 
 
 export type LivechatErrorBody = { type?: string; message?: string; data?: Record<string, unknown> }
 
+/** An error type as LiveChat names them (`not_found`, `oauth_exception` values…): a short token; anything else is none. */
+const typeOf = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' && value.length <= 64 ? value : undefined)
+
 /** `{error: {type, message, data}}` (Web APIs) or `{oauth_exception, exception_description}` (accounts) → normalized. */
 export const errorOf = (body: unknown): LivechatErrorBody | undefined => {
   if (!isRecord(body)) return undefined
   const error = body.error
   if (isRecord(error)) {
     return {
-      type: typeof error.type === 'string' ? error.type : undefined,
+      type: typeOf(error.type),
       message: typeof error.message === 'string' ? error.message : undefined,
       data: isRecord(error.data) ? error.data : undefined,
     }
   }
   // The accounts service names `oauth_exception` (+ `exception_details`, e.g. invalid_redirect_uri: authorization/troubleshooting);
   // an RFC 6749 `{error, error_description}` answer is read the same way.
-  const type = typeof body.oauth_exception === 'string' ? body.oauth_exception : typeof error === 'string' ? error : undefined
+  const type = typeOf(body.oauth_exception) ?? typeOf(error)
   if (type) {
     const details = [body.exception_description, body.exception_details, body.error_description].filter((d): d is string => typeof d === 'string' && d !== '')
     return { type, message: details.length ? details.join(' — ') : undefined }
@@ -194,8 +197,9 @@ const toError = (
           : '; LiveChat did not say which region is right') +
       '. Check that the agent token and the organization ID belong to the same LiveChat organization' +
       (error?.message ? ` (LiveChat: ${error.message.slice(0, 200)})` : '')
-  } else if (type && HINTS[type]) {
-    detail = `${detail} — ${HINTS[type]}`
+  } else if (own(HINTS, type)) {
+    // Own keys only: a `constructor` or `toString` type from the answer names no hint.
+    detail = `${detail} — ${own(HINTS, type)}`
   }
   return new LivechatError(
     clients.scrub(`${TITLE} answered ${status} on ${operation}: ${detail}`),

@@ -29,7 +29,7 @@ const withoutPersonalData = (error: unknown, p: ContactProfile): unknown => {
 
 /** A brand-new customer identity with the profile set on it. Not persisted here: the caller saves the credentials. */
 const newCustomer = async (lc: Livechat, profile: ContactProfile): Promise<CustomerCredentials> => {
-  let credentials = await lc.auth.mint(await lc.redirectUri())
+  let credentials = await lc.withRedirectUri((uri) => lc.auth.mint(uri))
   const holder: CredentialHolder = { load: async () => credentials, save: async (c) => void (credentials = c) }
   const body = profileBody(profile)
   if (Object.keys(body).length > 0) {

@@ -25,6 +25,7 @@ export type Livechat = {
   storeData(): Promise<Data>
   updateStore(patch: Data): Promise<void>
   redirectUri(): Promise<string>
+  withRedirectUri<T>(grant: (uri: string) => Promise<T>): Promise<T>
   agentCall<T>(api: 'agent' | 'configuration', action: string, body: unknown, idempotent: boolean): Promise<T>
   customerCall<T>(holder: CredentialHolder, action: string, body: unknown, opts?: CustomerCallOptions): Promise<T>
   contactHolder(contact: ContactRef): CredentialHolder
@@ -61,13 +62,39 @@ export const createLivechat = (config: LivechatConfig, deps: ProviderDeps): Live
     logger.info(`LiveChat: the organization answers in region "${region}"; using it from now on`)
     await updateStore({ region })
   }
+  const cloudRedirectUri = `${BOTPRESS_WEBHOOK_HOST}/${deps.ctx.webhookId}`
   /** The Redirect URI of the cookie grant: the webhook URL seen by `register`, else Botpress Cloud's URL for this webhook id. */
-  const redirectUri = async () => str((await storeData()).redirectUri) ?? `${BOTPRESS_WEBHOOK_HOST}/${deps.ctx.webhookId}`
+  const redirectUri = async () => str((await storeData()).redirectUri) ?? cloudRedirectUri
+  /**
+   * A cookie grant (`grant(redirectUri)`) without a Botpress read where none is needed. On Botpress Cloud the webhook
+   * URL `register` saw and saved is Botpress Cloud's URL of this webhook id, known from the context: the grant goes
+   * out with it at once (createUser then costs the Botpress user and its state only). The saved URL is read only when
+   * LiveChat refuses that one as a Redirect URI (`unauthorized_client`: a webhook on another host, e.g. a tunnel), or
+   * when this request has read the store already. A refused grant created nobody, so the second one is safe.
+   */
+  const withRedirectUri = async <T>(grant: (uri: string) => Promise<T>): Promise<T> => {
+    if (stored) return grant(await redirectUri())
+    try {
+      return await grant(cloudRedirectUri)
+    } catch (error) {
+      if (!isLivechatError(error, 'unauthorized_client')) throw error
+      const saved = str((await storeData()).redirectUri)
+      if (!saved || saved === cloudRedirectUri) throw error
+      return grant(saved)
+    }
+  }
+
+  /**
+   * The agent APIs' region. A PAT names its own (`dal:…`, `fra:…`): used without a Botpress read, so a webhook that
+   * asks LiveChat something (an assignment's get_chat) costs no state read. The region learnt from a
+   * `misdirected_request` (the store) is read when the PAT names none, or when this request has read the store anyway.
+   */
+  const agentRegion = async () => (stored || !patRegion ? (str((await storeData()).region) ?? patRegion) : patRegion)
 
   const agentCall = async <T>(api: 'agent' | 'configuration', action: string, body: unknown, idempotent: boolean): Promise<T> =>
     callAction<T>(clients, api, action, body, {
       authorization: `Basic ${basic}`,
-      region: str((await storeData()).region) ?? patRegion,
+      region: await agentRegion(),
       idempotent,
       onRegion: learnRegion,
     })
@@ -136,5 +163,5 @@ export const createLivechat = (config: LivechatConfig, deps: ProviderDeps): Live
     }
   }
 
-  return { config, deps, clients, auth, basic, storeData, updateStore, redirectUri, agentCall, customerCall, contactHolder, sessionHolder, mirroredHolder }
+  return { config, deps, clients, auth, basic, storeData, updateStore, redirectUri, withRedirectUri, agentCall, customerCall, contactHolder, sessionHolder, mirroredHolder }
 }

@@ -3,10 +3,12 @@
  * as customer"): the first hand-off starts the chat, later ones resume it (a new thread). The session id is the chat
  * id and its secondary id the thread id, which webhooks use to tell successive sessions of one customer apart.
  *
- * Errors are read by their documented types (Customer Chat API v3.6 § Possible errors: no `not_found` there). A chat
- * the customer can no longer resume — `chat_anonymized`, or refused as `validation`/`authorization` while Get Chat
- * cannot read it either — is stale: a new chat is started, and if LiveChat refuses that too, the contact continues as
- * a new customer. A stale chat never makes startHitl fail again for that user.
+ * Errors are read by their documented types (Customer Chat API v3.6 § Possible errors; `not_found` is listed by the
+ * Agent Chat API v3.6 § Possible errors, "The requested resource wasn't found", and is what `resume_chat` answers for a
+ * deleted chat). A chat the customer can no longer resume — `chat_anonymized`, deleted (`not_found`), or refused as
+ * `validation`/`authorization` while Get Chat cannot read it either — is stale: a new chat is started and used from then
+ * on, and if LiveChat refuses that too, the contact continues as a new customer. A stale chat never makes startHitl
+ * fail again for that user.
  */
 import { ProviderError } from '../../core/errors'
 import type { OpenSessionInput, OpenSessionResult, SessionRef } from '../../core/types'
@@ -23,7 +25,9 @@ type ChatAnswer = { thread?: { id?: unknown; active?: unknown } }
 /** Errors that say the request cannot succeed for any chat of this customer: never worked around. */
 const FATAL = ['authentication', 'group_not_found', 'customer_banned', 'license_expired', 'license_not_found', 'misdirected_request', 'wrong_product_version', 'unsupported_version']
 /** Errors of a resume that may mean the chat is unusable (checked with Get Chat). */
-const CHAT_REFUSED = ['validation', 'authorization', 'chat_anonymized']
+const CHAT_REFUSED = ['validation', 'authorization', 'chat_anonymized', 'not_found']
+/** Errors that say the chat itself is gone for good: a new chat is started without asking further. */
+const CHAT_GONE = ['chat_anonymized', 'not_found']
 
 const isFatal = (error: unknown) => !isLivechatError(error) || isLivechatError(error, ...FATAL)
 
@@ -97,7 +101,10 @@ const resume = async (lc: Livechat, holder: CredentialHolder, chatId: string, ch
     return await attempt()
   } catch (error) {
     if (isFatal(error)) throw error
-    if (isLivechatError(error, 'chat_anonymized')) return undefined
+    if (isLivechatError(error, ...CHAT_GONE)) {
+      lc.deps.logger.info(`LiveChat: chat ${chatId} can no longer be resumed (${error.errorType}); starting a new one`)
+      return undefined
+    }
     let current: ChatAnswer
     try {
       current = await lc.customerCall<ChatAnswer>(holder, 'get_chat', { chat_id: chatId }, { idempotent: true })

@@ -26,7 +26,7 @@ import { BadRequestError } from '../../core/errors'
 import type { Agent, InboundMessage, ParsedWebhook, SessionKey, VerifyResult, WebhookRequest } from '../../core/types'
 import { safeParse, type output } from 'zod/mini'
 import { expectShape, id, parseJson, z } from '../../core/validate'
-import { dropNulls, isRecord, isWebUrl, kindOf, str } from '../shared'
+import { dropNulls, isRecord, isWebUrl, kindOf, requestProof, str } from '../shared'
 import { maskAgentId, normalizeAvatar, richText } from './render'
 
 export type WebhookSpec = { action: string; filters?: Record<string, unknown> }
@@ -194,16 +194,22 @@ export type Parsed = ParsedWebhook & { confirm?: Unconfirmed }
 export const confirmAssignment = async (parsed: Parsed, readChat: ReadChat): Promise<ParsedWebhook> => {
   const c = parsed.confirm
   if (!c) return parsed
-  const skip = (note: string): ParsedWebhook => ({ events: [], skipped: [`${c.action}: ${note}`] })
+  const skip = (note: string): ParsedWebhook => ({ events: [], skipped: [`${c.action}: ${note}`], proof: parsed.proof })
   if (!c.ours) return skip('the chat properties do not say the chat is a Botpress hand-off, so the assignment cannot be confirmed')
   const now = await readChat(c.chatId, c.threadId)
   if (!now) return skip('LiveChat refused to describe the chat, so the assignment cannot be confirmed')
   if (!now.active) return skip('the thread is no longer active')
   if (!now.agents.some((a) => a.id === c.agent.id)) return skip(`agent ${maskAgentId(c.agent.id.slice(0, 200))} is not in the chat now (a replay, or they already left)`)
-  return { events: [{ kind: 'agentAssigned', session: session(c.threadId), agent: c.agent, at: Date.now() }] }
+  return { events: [{ kind: 'agentAssigned', session: session(c.threadId), agent: c.agent, at: Date.now() }], proof: parsed.proof }
 }
 
-export const parseWebhook = (req: WebhookRequest, config: { organizationId: string; clientId: string }): Parsed => {
+/** A verified webhook → events. Its proof is a static secret inside the body: only an identical body replays it. */
+export const parseWebhook = (req: WebhookRequest, config: { organizationId: string; clientId: string }): Parsed => ({
+  ...parseAction(req, config),
+  proof: requestProof(req.body),
+})
+
+const parseAction = (req: WebhookRequest, config: { organizationId: string; clientId: string }): Parsed => {
   const body = dropNulls(parseJson(req.body))
   const hook = expectShape(envelope, body, 'the LiveChat webhook')
   const skip = (note: string): ParsedWebhook => ({ events: [], skipped: [note] })

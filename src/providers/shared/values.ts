@@ -21,18 +21,18 @@ export const asId = (value: unknown): string | undefined => {
 export const isWebUrl = (url: unknown, maxLength = 4096): url is string =>
   typeof url === 'string' && url.length <= maxLength && webUrl(url) === url
 
-/** Deep copy without `null` values: providers send `null` for "absent", schemas read `undefined`. */
-export const dropNulls = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(dropNulls)
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const key of Object.keys(value)) {
-      const v = (value as Record<string, unknown>)[key]
-      if (v !== null) out[key] = dropNulls(v)
-    }
-    return out
-  }
-  return value
+/** Deep copy without `null` values, depth-limited: the core's one walk over untrusted JSON. */
+export { dropNulls, withoutTrailingSlashes } from '../../core/validate'
+
+/**
+ * The identity of a request's authenticity proof for `ParsedWebhook.proof`: its signature header (which covers the
+ * body and any timestamp), or, where the proof is a static secret, the body itself (only an identical body replays it).
+ */
+export const requestProof = (body: string, signature?: string): string => {
+  const sig = signature?.trim()
+  if (!sig) return `body ${body}`
+  // Hex digits are compared case-blind by some providers: one signature in two cases is one proof. Base64 keeps its case.
+  return `signature ${sig.length <= 200 && /^(?:[a-z0-9]+=)?[0-9a-f]+$/i.test(sig) ? sig.toLowerCase() : sig}`
 }
 
 /** `map[key]` only when `key` is the map's own property: `constructor` or `__proto__` from outside finds nothing. */

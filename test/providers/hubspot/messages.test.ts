@@ -128,40 +128,21 @@ describe('openSession', () => {
     expect(fake.thread('bp-conv_8')!.messages).toHaveLength(1)
   })
 
-  const longHistory = () => Array.from({ length: 300 }, (_, i) => `User: message number ${i} with some words to make it longer`).join('\n')
-
-  it('a long transcript is attached whole as a text file, the most recent lines inline: one upload and one publish', async () => {
+  it('a long transcript goes out whole in the opening message: one publish, no upload, whatever the history', async () => {
     const { adapter } = await connected()
     const uploads = fake.count('uploadFile')
-    await openFor(adapter, { name: 'Ada', email: 'ada@example.com' }, 'conv_long', longHistory())
+    const history = Array.from({ length: 1000 }, (_, i) => `User: message number ${i} with some words to make it longer`).join('\n')
+    await openFor(adapter, { name: 'Ada', email: 'ada@example.com' }, 'conv_long', history)
     const messages = fake.thread('bp-conv_long')!.messages
     expect(messages).toHaveLength(1)
-    expect(fake.count('uploadFile') - uploads).toBe(1)
+    expect(fake.count('uploadFile') - uploads).toBe(0)
     const [first] = messages
-    expect(first!.text.length).toBeLessThanOrEqual(MAX_TEXT)
-    expect(first!.text).toMatch(/^Title: Refund\nDescription: Order 42\n\nConversation with the bot \(most recent messages; the whole conversation is attached\):\n/)
-    expect(first!.text).toContain('message number 299 ')
-    expect(first!.text).not.toContain('message number 0 ')
-    const file = fake.files.get(first!.attachments[0]!.fileId)!
-    expect(file).toMatchObject({ mime: 'text/plain', name: 'conversation-conv_long', extension: 'txt' })
-    expect(file.text).toContain('message number 0 ')
-    expect(file.text).toContain('message number 299 ')
-    expect(fake.sessions().find((s) => s.id === 'bp-conv_long')!.openingText).toContain('message number 0 ')
-  })
-
-  it('without the files scope, a long transcript is split into several messages, in order, never refused', async () => {
-    const { adapter, logs } = await connected()
-    fake.scopes.delete('files')
-    await openFor(adapter, { name: 'Ada', email: 'ada@example.com' }, 'conv_long', longHistory())
-    const messages = fake.thread('bp-conv_long')!.messages
-    expect(messages.length).toBeGreaterThan(1)
-    expect(messages.every((m) => m.text.length <= MAX_TEXT)).toBe(true)
-    expect(messages.map((m) => m.idempotencyId)).toEqual(messages.map((_, i) => `bp-conv_long:open${i ? `#${i}` : ''}`))
-    const all = messages.map((m) => m.text).join('\n')
-    expect(all).toContain('message number 0 ')
-    expect(all).toContain('message number 299 ')
-    expect(fake.sessions().find((s) => s.id === 'bp-conv_long')!.openingText).toContain('message number 299')
-    expect(logs.join('\n')).toMatch(/could not attach the conversation transcript in HubSpot .*several messages instead/)
+    expect(first!.text.length).toBeGreaterThan(MAX_TEXT * 10)
+    expect(first!.text).toMatch(/^Title: Refund\nDescription: Order 42\n\nConversation with the bot:\n/)
+    expect(first!.text).toContain('message number 0 ')
+    expect(first!.text).toContain('message number 999 ')
+    expect(first!.text.indexOf('message number 0 ')).toBeLessThan(first!.text.indexOf('message number 999 '))
+    expect(first!.attachments).toEqual([])
   })
 
   it('a user known by phone only, or by nothing, is identified on the channel all the same', async () => {

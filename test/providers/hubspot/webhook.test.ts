@@ -334,13 +334,15 @@ describe('the adapter', () => {
       const session = { id: thread, by: 'externalAltId' }
       // `at`: the event's occurredAt (epoch ms), as HubSpot sends it
       const at = expect.any(Number)
+      // `proof`: the event's signed eventId (tells apart events of one time, issue 27)
+      const proof = expect.stringMatching(/^eventId \d+$/)
       expect(events).toEqual([
-        { kind: 'agentAssigned', session, agent: { id: 'A-987654' }, at },
-        { kind: 'agentAssigned', session, agent: { id: 'A-111' }, at },
-        { kind: 'sessionClosed', session, at },
-        { kind: 'sessionClosed', session, at },
-        { kind: 'sessionClosed', session, at },
-        { kind: 'sessionClosed', session, at },
+        { kind: 'agentAssigned', session, agent: { id: 'A-987654' }, at, proof },
+        { kind: 'agentAssigned', session, agent: { id: 'A-111' }, at, proof },
+        { kind: 'sessionClosed', session, at, proof },
+        { kind: 'sessionClosed', session, at, proof },
+        { kind: 'sessionClosed', session, at, proof },
+        { kind: 'sessionClosed', session, at, proof },
       ])
       expect(skipped).toHaveLength(4)
       expect(skipped!.join('\n')).toMatch(/unassigned[\s\S]*status OPEN[\s\S]*conversation\.newMessage: not used[\s\S]*conversation\.creation: not used/)
@@ -352,14 +354,14 @@ describe('the adapter', () => {
       const good = fake.appEvent(thread, { subscriptionType: 'conversation.propertyChange', propertyName: 'status', propertyValue: 'CLOSED', occurredAt: 1_796_000_000_000 })
       const bad = { eventId: 4242, subscriptionType: 'conversation.propertyChange', propertyName: 'status', propertyValue: 'CLOSED' }
       const { events, skipped } = await parse(adapter, fake.appWebhook([good, bad, 'garbage' as never]))
-      expect(events).toEqual([{ kind: 'sessionClosed', session: { id: thread, by: 'externalAltId' }, at: 1_796_000_000_000 }])
+      expect(events).toEqual([{ kind: 'sessionClosed', session: { id: thread, by: 'externalAltId' }, at: 1_796_000_000_000, proof: expect.stringMatching(/^eventId /) }])
       expect(skipped).toEqual([expect.stringMatching(/^event #1 \(eventId 4242\) is malformed: objectId/), expect.stringMatching(/^event #2 is malformed/)])
     })
 
     it('a wholly malformed batch is a 400; an empty one is fine', async () => {
       const { adapter } = await connected()
       await expect(parse(adapter, fake.appWebhook([{ eventId: 1 }, { objectId: 'x' }]))).rejects.toThrow(/every app webhook event is malformed/)
-      expect(await parse(adapter, fake.appWebhook([]))).toEqual({ events: [], skipped: [] })
+      expect(await parse(adapter, fake.appWebhook([]))).toEqual({ events: [], skipped: [], proof: expect.any(String) })
     })
 
     it('values that are not actor ids are never looked up, and huge fields never reach notes (fuzz findings)', async () => {

@@ -236,31 +236,18 @@ describe('openSession', () => {
     expect(fake.callsTo('updateConversation')).toHaveLength(0)
   })
 
-  it('splits a long transcript into the opening message plus numbered replies, in order, losing nothing', async () => {
+  it('a long transcript goes out whole in the opening message: one request whatever the history (Intercom documents no body maximum)', async () => {
     const { adapter } = makeAdapter()
-    const lines = Array.from({ length: 400 }, (_, i) => `Jane Doe: message number ${i} ${'lorem ipsum '.repeat(3)}`)
+    const lines = Array.from({ length: 1000 }, (_, i) => `Jane Doe: message number ${i} ${'lorem ipsum '.repeat(6)}`)
     const { id } = await openFor(adapter, { transcript: transcript(lines.join('\n')) })
-    const conversation = fake.conversation(id)!
-    const continued = conversation.parts.filter((p) => p.opening)
-    expect(continued.length).toBeGreaterThanOrEqual(3)
-    for (const body of [conversation.source.body, ...continued.map((p) => p.body!)]) expect(body.length).toBeLessThanOrEqual(MAX_BODY_CHARS)
-    // The opening message is plain text (HTML is not supported there); the continuations are replies, so HTML.
-    const bodies = [conversation.source.body, ...continued.map((p) => readHtml(p.body!))]
-    continued.forEach((p, i) => expect(p.body).toMatch(new RegExp(`^<p>\\(continued ${i + 2}/${bodies.length}\\)<br>`)))
-    const all = bodies.map((b) => b.replace(/^\(continued \d+\/\d+\)\n/, '')).join('\n')
-    for (const line of lines) expect(all).toContain(line.trim())
-    const positions = lines.map((l) => all.indexOf(l.trim()))
+    expect(fake.callsTo('createConversation')).toHaveLength(1)
+    expect(fake.callsTo('replyConversation')).toHaveLength(0)
+    const body = fake.conversation(id)!.source.body
+    expect(body.length).toBeGreaterThan(80_000)
+    const positions = lines.map((l) => body.indexOf(l.trim()))
+    expect(positions.every((p) => p >= 0)).toBe(true)
     expect([...positions].sort((a, b) => a - b)).toEqual(positions)
-    expect(fake.received(id)).toEqual([])
-  })
-
-  it('when the rest of a long transcript cannot be posted, the half-opened conversation is closed and the error raised', async () => {
-    const { adapter } = makeAdapter({}, { store: { adminId: ME.id } })
-    fake.inject('replyConversation', { status: 503, body: { type: 'error.list', errors: [{ code: 'service_unavailable', message: 'Sorry' }] } })
-    const error = await failure(openFor(adapter, { transcript: transcript('x '.repeat(6000)) }))
-    expect(error.message).toMatch(/503/)
-    const [conversation] = fake.sessions()
-    expect(conversation!.closed).toBe(true)
+    expect(fake.conversation(id)!.parts.filter((p) => p.opening)).toEqual([])
   })
 
   it('hitlSession: priority is written in the opening, a numeric routing assigns the team, another routing is written', async () => {

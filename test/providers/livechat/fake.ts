@@ -116,6 +116,8 @@ type Chat = {
   properties: { source: { client_id: string; customer_client_id: string } } & Record<string, unknown>
   /** Anonymized (GDPR): every Customer Chat API call on it answers `chat_anonymized`. */
   anonymized?: boolean
+  /** Deleted (an agent or a data-retention rule removed it): every call on it answers 404 `not_found`. */
+  deleted?: boolean
 }
 type Webhook = {
   id: string
@@ -636,6 +638,19 @@ export class LivechatFake implements FakeProvider {
     return chat.id
   }
 
+  /**
+   * LiveChat deleted the chat: calls on it answer 404 `not_found` ("The requested resource wasn't found", the error list
+   * of the Agent Chat API v3.6, platform.text.com/docs/messaging/agent-chat-api § Possible errors, and what the
+   * provider run of issue 27 saw `resume_chat` answer), and the customer has no chat any more (a new one can start).
+   */
+  deleteChat(chatId: string) {
+    const chat = this.chats.get(chatId)
+    if (!chat) return
+    chat.deleted = true
+    const customer = this.customers.get(chat.customerId)
+    if (customer?.chatId === chatId) customer.chatId = undefined
+  }
+
   /** LiveChat anonymized the chat (data removal): Customer Chat API calls on it answer `chat_anonymized`. */
   anonymize(chatId: string) {
     const chat = this.chats.get(chatId)
@@ -935,6 +950,8 @@ export class LivechatFake implements FakeProvider {
    */
   private ownChat(customer: Customer, chatId: unknown): Chat | Response {
     const chat = this.chats.get(String(chatId))
+    // A deleted chat is not found, whoever asks (see deleteChat).
+    if (chat?.deleted) return lcError(404, 'not_found', 'Chat not found')
     if (!chat || chat.customerId !== customer.id) return lcError(403, 'authorization', 'Chat access denied')
     if (chat.anonymized) return lcError(422, 'chat_anonymized', 'Chat anonymized')
     return chat
@@ -1043,7 +1060,7 @@ export class LivechatFake implements FakeProvider {
         // (§ Possible errors): not_found for a chat or thread the license does not have, missing_access for a chat
         // outside the requester's groups without chats--all.
         const chat = this.chats.get(body.chat_id)
-        if (!chat) return lcError(404, 'not_found', 'Chat not found')
+        if (!chat || chat.deleted) return lcError(404, 'not_found', 'Chat not found')
         const thread = body.thread_id ? chat.threads.find((t) => t.id === body.thread_id) : chat.threads[chat.threads.length - 1]
         if (!thread) return lcError(404, 'not_found', 'Thread not found')
         if (!this.options.scopes.some((s) => grants(s, 'chats--all:ro')) && !chat.groupIds.some((g) => [0, GROUP_ID].includes(g))) {

@@ -73,3 +73,14 @@ it('a customer call in the wrong region that LiveChat does not resolve fails cle
   expect(error).toBeInstanceOf(ProviderError)
   expect(error.message).toMatch(/^LiveChat answered 421 on customer send_event: misdirected_request: the request went to the wrong region/)
 })
+
+it('a PAT that names its region: agent calls (an agent lookup, an assignment’s get_chat) read no Botpress state (issue 26)', async () => {
+  fake.options.region = 'fra'
+  fake.options.patRegion = 'fra'
+  fake.addAgent({ id: 'ada@example.com', name: 'Ada' })
+  const store = memoryStore({ region: 'dal' })
+  const h = harness(fake, {}, store)
+  expect((await h.adapter.describeAgent!('ada@example.com')).name).toBe('Ada')
+  expect(regionsOf('configuration', 'get_agent')).toEqual(['fra'])
+  expect(store.reads).toBe(0)
+})

@@ -2,7 +2,7 @@
 import { ProviderError } from '../../../src/core/errors'
 import type { Transcript } from '../../../src/core/types'
 import { CDN, GROUP_ID, LivechatFake, PAT_SECRET, WEBHOOK_SECRET } from './fake'
-import { contactRef, harness, openSession, sessionRef } from './harness'
+import { contactRef, harness, memoryStore, openSession, sessionRef } from './harness'
 
 const fake = new LivechatFake()
 beforeAll(() => fake.start())
@@ -26,6 +26,35 @@ describe('createContact', () => {
     const update = fake.callsTo('customer', 'update_customer')[0]!
     expect(update.query.organization_id).toBe(fake.section().organizationId)
     expect(update.headers['x-region']).toBe('dal')
+  })
+})
+
+describe('createContact reads no Botpress state on Botpress Cloud (issue 26: createUser = 2 Botpress requests)', () => {
+  const LOCAL = 'https://tunnel.example.com/wh_livechat_test'
+
+  it('grants with the cloud URL of the webhook at once, without reading the saved one', async () => {
+    const store = memoryStore({ redirectUri: 'https://webhook.botpress.cloud/wh_livechat_test', region: 'dal' })
+    const h = harness(fake, {}, store)
+    await h.adapter.createContact({ name: 'Jane Doe' })
+    expect(store.reads).toBe(0)
+    expect(fake.callsTo('accounts', 'token').map((c) => c.body.redirect_uri)).toEqual(['https://webhook.botpress.cloud/wh_livechat_test'])
+  })
+
+  it('a webhook on another host: LiveChat refuses the cloud URL, the URL register saved is read and used, one customer is created', async () => {
+    fake.options.redirectUris = [LOCAL]
+    const store = memoryStore({ redirectUri: LOCAL })
+    const h = harness(fake, {}, store)
+    const created = await h.adapter.createContact({ name: 'Jane Doe' })
+    expect(fake.callsTo('accounts', 'token').map((c) => c.body.redirect_uri)).toEqual(['https://webhook.botpress.cloud/wh_livechat_test', LOCAL])
+    expect([...fake.customers.keys()]).toEqual([created.id])
+    expect(store.reads).toBe(1)
+  })
+
+  it('refused, and nothing else saved: the error says which Redirect URI to add', async () => {
+    fake.options.redirectUris = [LOCAL]
+    const h = harness(fake, {}, memoryStore({}))
+    await expect(h.adapter.createContact({ name: 'Jane Doe' })).rejects.toThrow(/add https:\/\/webhook\.botpress\.cloud\/wh_livechat_test to its Redirect URIs/)
+    expect(fake.callsTo('accounts', 'token')).toHaveLength(1)
   })
 })
 
