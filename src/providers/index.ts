@@ -7,9 +7,10 @@ import hubspot from './hubspot'
 import intercom from './intercom'
 import livechat from './livechat'
 import chatwoot from './chatwoot'
+import zendesk from './zendesk'
 import type { ProviderDefinition } from '../core/types'
 
-export const providers = { http, intercom, livechat, hubspot, chatwoot } as const satisfies Record<string, ProviderDefinition>
+export const providers = { http, intercom, livechat, hubspot, chatwoot, zendesk } as const satisfies Record<string, ProviderDefinition>
 
 export type ProviderName = keyof typeof providers
 export const providerNames = Object.keys(providers) as [ProviderName, ...ProviderName[]]
