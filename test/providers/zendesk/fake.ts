@@ -83,6 +83,8 @@ export class ZendeskFake extends OperationRecorder<Call> implements FakeProvider
   readonly name = 'zendesk'
   readonly server: SetupServer
   readonly webhookPaths = ['/']
+  /** X-API-Key is the webhook's secret itself, the same on every delivery (spec tags[name=Webhooks]). */
+  readonly proofSharedHeader = true
   users = new Map<string, User>()
   conversations = new Map<string, Conversation>()
   integrations = new Map<string, Integration>()
