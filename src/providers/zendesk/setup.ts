@@ -146,8 +146,8 @@ export const createSetup = (config: ZendeskConfig, deps: Pick<ProviderDeps, 'sto
   }
 
   /** Our switchboard integration, linked to our custom integration; created when missing (never touching the others). */
-  const ensureSwitchboardIntegration = async (integrationId: string) => {
-    const board = await switchboard()
+  const ensureSwitchboardIntegration = async (integrationId: string, known?: { id: string; integrations: SwitchboardIntegration[] }) => {
+    const board = known ?? (await switchboard())
     const agentWorkspaceId = agentWorkspaceOf(board.integrations)
     const mine = board.integrations.find((s) => s.integrationId === integrationId) ?? board.integrations.find((s) => s.name === switchboardName(config))
     if (mine) return { switchboardId: board.id, switchboardIntegrationId: mine.id, agentWorkspaceId }
@@ -257,12 +257,15 @@ export const createSetup = (config: ZendeskConfig, deps: Pick<ProviderDeps, 'sto
 
     async connect(webhookUrl: string): Promise<void> {
       await checkKey()
+      // The switchboard and the agent workspace first: an account that cannot hand off gets nothing created.
+      const board0 = await switchboard()
+      agentWorkspaceOf(board0.integrations)
       const previous = await read()
       let integrationId = await findOurs(previous, webhookUrl)
       let hook: Webhook | undefined
       if (!integrationId) ({ integrationId, webhook: hook } = await createIntegration(webhookUrl))
       hook = hook?.secret && sameUrl(hook.target, webhookUrl) ? hook : await webhookFor(integrationId, webhookUrl)
-      const board = await ensureSwitchboardIntegration(integrationId)
+      const board = await ensureSwitchboardIntegration(integrationId, board0)
       await save({ integrationId, webhookId: hook.id, webhookSecret: hook.secret, ...board })
       deps.logger.info(
         `Zendesk: custom integration ${integrationId} with its webhook (X-API-Key) and switchboard integration ${board.switchboardIntegrationId} ready; sessions are passed to the agent workspace (${board.agentWorkspaceId})`
