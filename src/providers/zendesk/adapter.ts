@@ -145,7 +145,7 @@ export const createZendeskAdapter = (config: ZendeskConfig, deps: ProviderDeps):
     },
 
     /** One store read on a cold instance, none on a warm one; never a Zendesk request. */
-    verifyWebhook: (req: WebhookRequest) => verifyWebhook(req, async () => (setup.peek() ?? (await setup.read())).webhookSecret),
+    verifyWebhook: (req: WebhookRequest) => verifyWebhook(req, setup.webhookSecret),
 
     parseWebhook: (req: WebhookRequest) =>
       parseWebhook(req, {

@@ -41,6 +41,13 @@ export const switchboardName = (config: Pick<ZendeskConfig, 'appId' | 'keyId'>) 
 /** Kept briefly: another instance may register again; the store is the truth. */
 const setups = createCache<SetupData>({ name: 'zendesk setup', max: 500, ttlMs: 2 * 60_000 })
 const lazySetup = createSingleFlight<SetupData>('zendesk lazy setup', 500)
+/**
+ * The webhook secret, for verification: kept without expiry, so that a warm instance checks every delivery (a forged
+ * one included) without any Botpress request; a cold one reads the store once. The secret only changes when the
+ * webhook is created again (unregister, then register), which this instance sees when it registers; another instance
+ * learns it when it starts. An absent secret (not registered yet) is never kept: the next delivery reads again.
+ */
+const proofs = createCache<string>({ name: 'zendesk webhook secrets', max: 500 })
 
 const pick = (data: Record<string, unknown>): SetupData => ({
   integrationId: asId(data.integrationId),
@@ -77,6 +84,7 @@ export const createSetup = (config: ZendeskConfig, deps: Pick<ProviderDeps, 'sto
     if (cached) return cached
     const data = pick(await deps.store.get())
     deps.secrets.add(data.webhookSecret)
+    if (data.webhookSecret) proofs.set(key, data.webhookSecret)
     return setups.set(key, data)
   }
 
@@ -86,7 +94,10 @@ export const createSetup = (config: ZendeskConfig, deps: Pick<ProviderDeps, 'sto
     for (const field of Object.keys(next)) if (next[field] === undefined) delete next[field]
     await deps.store.set(next)
     deps.secrets.add(data.webhookSecret)
-    setups.set(key, pick(next))
+    const kept = pick(next)
+    if (kept.webhookSecret) proofs.set(key, kept.webhookSecret)
+    else proofs.delete(key)
+    setups.set(key, kept)
   }
 
   /** GET /v2/apps/{appId} (operationId GetApp): 401 → wrong key, 403/404 → the key is not this app's. */
@@ -230,9 +241,9 @@ export const createSetup = (config: ZendeskConfig, deps: Pick<ProviderDeps, 'sto
 
   return {
     name,
-    /** What this instance already knows, without any request. */
-    peek: (): SetupData | undefined => setups.get(key),
     read,
+    /** The webhook secret: from memory on a warm instance, else one store read. */
+    webhookSecret: async (): Promise<string | undefined> => proofs.get(key) ?? (await read()).webhookSecret,
 
     /**
      * What sessions need (switchboard ids, the secret): stored by register; on an installation whose store lost them
@@ -300,6 +311,7 @@ export const createSetup = (config: ZendeskConfig, deps: Pick<ProviderDeps, 'sto
       }
       await deps.store.set({})
       setups.set(key, {})
+      proofs.delete(key)
     },
   }
 }

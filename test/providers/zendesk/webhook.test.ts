@@ -101,13 +101,13 @@ it('an agent file of an audio type arrives as audio, with its name', async () =>
   expect(fromAgents(conversationId).map((m) => [m.type, m.payload])).toEqual([['audio', { audioUrl: 'https://example.com/note.mp3', title: 'note.mp3' }]])
 })
 
-it.each([
+it.each<[string, number, () => string]>([
   ['deeply nested', 400, () => `{"app":{"id":"${APP_ID}"},"events":[{"type":"conversation:message","payload":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}}]}`],
   ['huge', 400, () => JSON.stringify({ app: { id: APP_ID }, events: Array.from({ length: 5_000 }, () => ({ type: 'conversation:message', payload: { conversation: { id: 'x'.repeat(1000) } } })) })],
   ['prototype keys', 200, () => `{"__proto__":{"polluted":1},"app":{"id":"${APP_ID}"},"events":[{"type":"conversation:message","payload":{"conversation":{"id":"c1","metadata":{"__proto__":{"botpress_hitl":"x"},"constructor":1}},"message":{"id":"m","author":{"type":"business","__proto__":{"type":"business"}},"metadata":{"constructor":{"x":1}}}}}]}`],
   ['not an object', 400, () => '[1,2,3]'],
   ['no events', 400, () => `{"app":{"id":"${APP_ID}"}}`],
-] as const)('a %s body never crashes: %i, no Botpress write', async (_, status, build) => {
+])('a %s body never crashes: %i, no Botpress write', async (_, status, build) => {
   await open()
   const writes = rig.writeCount()
   const res = await rig.webhook(fake.signed(build()))
