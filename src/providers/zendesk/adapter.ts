@@ -117,7 +117,8 @@ export const createZendeskAdapter = (config: ZendeskConfig, deps: ProviderDeps):
         await switchboard(id, 'passControl', ready.agentWorkspaceId, handOffMetadata(first, { title: input.title, extras: input.extras, requester: profile }))
         handed = true
         // Offered control back: a pending switchboard integration receives the conversation's events while the agent
-        // workspace is active, without standby delivery for every conversation of the account.
+        // workspace is active, without standby delivery for every conversation of the account (as Botpress's
+        // zendesk-messaging-hitl does: src/actions/hitl.ts, startHitl).
         await switchboard(id, 'offerControl', ready.switchboardIntegrationId, { [ORIGIN_KEY]: 'listen' })
       } catch (error) {
         // startHitl fails: leave no half-open conversation waiting in the agent workspace.

@@ -50,5 +50,7 @@ export const createApi = (config: ZendeskConfig, deps: Pick<ProviderDeps, 'http'
     describeError,
     rateLimit: zendeskRateLimit,
   })
-  return { appId, call: (req) => client.request(req) }
+  const appUrl = `${apiBaseOf(config)}/v2/apps/${encodeURIComponent(appId)}`
+  // '' is the app itself (GetApp), asked without a trailing slash.
+  return { appId, call: (req) => client.request(req.path === '' ? { ...req, path: appUrl } : req) }
 }

@@ -32,6 +32,7 @@ export const ORIGIN_KEY = 'botpress_hitl_origin'
 export const AGENT_ID_KEY = '__zendesk_msg.agent.id'
 /** `integrationType` of Zendesk's agent workspace in the switchboard (spec example `listSwitchboardIntegrations`). */
 export const AGENT_WORKSPACE_TYPE = 'zd:agentWorkspace'
+export const AGENT_WORKSPACE_NAME = 'zd-agentWorkspace'
 
 const MAX_EVENTS = 100
 const MAX_TEXT = 20_000
@@ -105,9 +106,11 @@ const messageEvents = (payload: Json, conversationId: string, eventAt: number | 
   if (field(metadata, ORIGIN_KEY) !== undefined) return skip(skipped, `our own message ${clip(messageId, 40)}`)
   const subtypes = Array.isArray(author.subtypes) ? author.subtypes.slice(0, 5) : []
   if (subtypes.some((s) => typeof s === 'string' && AUTOMATED.has(s))) return skip(skipped, `automated message ${clip(messageId, 40)}`)
-  const agentId = asId(field(metadata, AGENT_ID_KEY))
-  if (!agentId) return skip(skipped, `business message ${clip(messageId, 40)} without an agent (automated response)`)
   const name = str(author.displayName)
+  // A human agent: named by Zendesk's agent id; else, with the `agent` subtype (spec `author.subtypes`), by display name.
+  const byName = subtypes.includes('agent') && name ? `name:${clip(name, MAX_NAME)}` : undefined
+  const agentId = asId(field(metadata, AGENT_ID_KEY)) ?? byName
+  if (!agentId) return skip(skipped, `business message ${clip(messageId, 40)} without an agent (automated response)`)
   const agent: Agent = { id: clip(agentId, 200), ...(name ? { name: clip(name, MAX_NAME) } : {}), ...(isWebUrl(author.avatarUrl, 2000) ? { pictureUrl: author.avatarUrl } : {}) }
   const at = timeOf(message.received) ?? eventAt
   const when = at !== undefined ? { at } : {}
@@ -147,8 +150,10 @@ export const parseWebhook = (req: WebhookRequest, ctx: ParseContext): ParsedWebh
       continue
     }
     if (!conversationId || conversationId.length > 200) throw new BadRequestError(`${type} has no conversation id`)
-    // Conversations we did not open for a hand-off (Web Widget, other bots…) cost nothing.
-    if (field(record(conversation.metadata), OWNER_KEY) !== ctx.owner) {
+    // Conversations we did not open for a hand-off (Web Widget, other bots…) cost nothing: ours carry our tag in their
+    // metadata (adapter.ts). A payload without any conversation metadata is left to the engine's lookup (one read,
+    // nothing written) rather than dropped: the spec's own examples omit it (`components.examples.*Event`).
+    if (isRecord(conversation.metadata) && field(conversation.metadata, OWNER_KEY) !== ctx.owner) {
       skipped.push(`${type} of conversation ${clip(conversationId, 40)} (not a Botpress hand-off)`)
       continue
     }
@@ -166,7 +171,7 @@ export const parseWebhook = (req: WebhookRequest, ctx: ParseContext): ParsedWebh
     const reason = str(payload.reason)?.slice(0, 40)
     if (type === 'switchboard:passControl') {
       const active = record(conversation.activeSwitchboardIntegration)
-      if (active.integrationType === AGENT_WORKSPACE_TYPE) {
+      if (active.integrationType === AGENT_WORKSPACE_TYPE || active.name === AGENT_WORKSPACE_NAME) {
         skipped.push(`${clip(conversationId, 40)} passed to the agent workspace`)
         continue
       }

@@ -85,7 +85,7 @@ describe('register', () => {
   it('apiBaseUrl replaces https://<subdomain>.zendesk.com/sc as a whole', async () => {
     const { adapter } = makeAdapter(fake, { config: { subdomain: 'other', apiBaseUrl: 'https://acme.zendesk.com/sc/' } })
     await adapter.connect({ webhookUrl: WEBHOOK_URL })
-    expect(fake.calls[0]!.path).toBe(`/sc/v2/apps/${fake.section().appId}/`)
+    expect(fake.calls[0]!.path).toBe(`/sc/v2/apps/${fake.section().appId}`)
     expect(ours()).toHaveLength(1)
   })
 

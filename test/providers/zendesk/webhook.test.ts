@@ -62,15 +62,40 @@ it.each([
   expect(rig.events('hitlAssigned')).toHaveLength(0)
 })
 
-it('events of another app, and of conversations the integration did not open, cost 0 Botpress requests', async () => {
-  await open()
+it('events of another app, and of conversations another integration opened, cost 0 Botpress requests', async () => {
+  const { sessionId } = await open()
   const before = rig.requestCount()
-  const foreignApp = fake.agentMessage('c0ffee', alice, { type: 'text', text: 'hi' })
+  const foreignApp = fake.agentMessage(sessionId, alice, { type: 'text', text: 'hi' })
   const otherApp = { ...foreignApp, body: foreignApp.body.replace(APP_ID, 'another0app0id0000000000') }
   expect((await rig.webhook(otherApp)).status).toBe(200)
-  expect((await rig.webhook(fake.agentMessage('c0ffee', alice, { type: 'text', text: 'hi' }))).status).toBe(200)
-  expect((await rig.webhook(fake.sessionClosed('c0ffee'))).status).toBe(200)
+  const widget = { id: 'c0ffee', type: 'personal', metadata: { source: 'web widget' } }
+  const reply = fake.agentMessageJson(alice, { type: 'text', text: 'hi' })
+  expect((await rig.webhook(fake.deliver([fake.event('conversation:message', { conversation: widget, message: reply })])))).toMatchObject({ status: 200 })
+  expect((await rig.webhook(fake.deliver([fake.event('switchboard:releaseControl', { conversation: widget })])))).toMatchObject({ status: 200 })
   expect(rig.requestCount()).toBe(before)
+  expect(rig.events()).toHaveLength(0)
+})
+
+it('a payload without conversation metadata (as in the spec examples) is looked up, never written', async () => {
+  const { conversationId, sessionId } = await open()
+  const bare = (id: string) => {
+    const { metadata: _, ...conversation } = fake.conversationJson(id)
+    return conversation
+  }
+  const writes = rig.writeCount()
+  expect((await rig.webhook(fake.deliver([fake.event('conversation:message', { conversation: bare('c0ffee'), message: fake.agentMessageJson(alice, { type: 'text', text: 'hi' }) })])))).toMatchObject({ status: 200 })
+  expect(rig.writeCount()).toBe(writes)
+  // Ours without metadata still works: the engine finds the session by its id.
+  expect((await rig.webhook(fake.deliver([fake.event('conversation:message', { conversation: bare(sessionId), message: fake.agentMessageJson(alice, { type: 'text', text: 'still here' }) })])))).toMatchObject({ status: 200 })
+  expect(fromAgents(conversationId).map((m) => m.payload.text)).toEqual(['still here'])
+})
+
+it('an agent message naming no agent id but the `agent` subtype is the agent, named by display name', async () => {
+  const { conversationId, sessionId } = await open()
+  const message = { ...fake.agentMessageJson(alice, { type: 'text', text: 'hello' }), metadata: {}, author: { type: 'business', displayName: 'Alice Agent', subtypes: ['agent'] } }
+  expect((await rig.webhook(fake.deliver([fake.event('conversation:message', { conversation: fake.conversationJson(sessionId), message })])))).toMatchObject({ status: 200 })
+  expect(fromAgents(conversationId).map((m) => rig.user(m.userId).name)).toEqual(['Alice Agent'])
+  expect(assigned()).toEqual(['Alice Agent'])
 })
 
 it('the agent workspace passing control away ends the session once; passing to the agent workspace or our own passControl does not', async () => {
