@@ -85,6 +85,8 @@ export const createZendeskAdapter = (config: ZendeskConfig, deps: ProviderDeps):
 
     async openSession(input: OpenSessionInput): Promise<OpenSessionResult> {
       const ready = await setup.ready()
+      // The requester's name and e-mail for the ticket (one Botpress read), fetched while the conversation is created.
+      const profile = input.contact.profile().catch(() => ({}) as { name?: string; email?: string })
       // POST …/conversations (operationId CreateConversation): a `personal` conversation has exactly one participant.
       // Multi-conversation accounts keep each session apart; the metadata marks it as ours for the webhook filter.
       const title = label(input.title ?? input.extras.subject)
@@ -113,8 +115,7 @@ export const createZendeskAdapter = (config: ZendeskConfig, deps: ProviderDeps):
           const messageId = await post(id, { type: 'business', displayName: BOT_AUTHOR }, { type: 'text', text }, { [ORIGIN_KEY]: 'transcript' })
           first ??= messageId
         }
-        const profile = await input.contact.profile().catch(() => ({}) as { name?: string; email?: string })
-        await switchboard(id, 'passControl', ready.agentWorkspaceId, handOffMetadata(first, { title: input.title, extras: input.extras, requester: profile }))
+        await switchboard(id, 'passControl', ready.agentWorkspaceId, handOffMetadata(first, { title: input.title, extras: input.extras, requester: await profile }))
         handed = true
         // Offered control back: a pending switchboard integration receives the conversation's events while the agent
         // workspace is active, without standby delivery for every conversation of the account (as Botpress's

@@ -71,7 +71,9 @@ export type ParseContext = {
 /** A Sunco message `content` (`components.schemas.content`) as what the end user receives. */
 export const contentOf = (content: Json): InboundMessage[] => {
   const out: InboundMessage[] = []
-  const text = typeof content.text === 'string' ? content.text.trim() : ''
+  // `text`, else its Markdown form (spec `textMessage`: text is required unless actions, htmlText or markdownText).
+  const raw = typeof content.text === 'string' && content.text.trim() ? content.text : content.markdownText
+  const text = typeof raw === 'string' ? clip(raw, MAX_TEXT * 2).trim() : ''
   const type = content.type
   if (type === 'image' || type === 'file') {
     const url = content.mediaUrl
