@@ -21,7 +21,7 @@ import type {
 import { asId, isRecord } from '../shared'
 import { createApi, TITLE } from './api'
 import type { ZendeskConfig } from './config'
-import { createContact } from './contacts'
+import { createContact, createSessionUser } from './contacts'
 import { contentsOf, handOffMetadata, label, openingMessages, type Content } from './render'
 import { createSetup, tagOf } from './setup'
 import { ORIGIN_KEY, OWNER_KEY, parseWebhook, verifyWebhook } from './webhook'
@@ -89,6 +89,8 @@ export const createZendeskAdapter = (config: ZendeskConfig, deps: ProviderDeps):
       const profile = input.contact.profile().catch(() => ({}) as { name?: string; email?: string })
       // POST …/conversations (operationId CreateConversation): a `personal` conversation has exactly one participant.
       // Multi-conversation accounts keep each session apart; the metadata marks it as ours for the webhook filter.
+      // Without multi-conversations, a conversation of its own needs a user of its own (contacts.ts).
+      const participant = ready.multiConvo ? input.contact.id : await createSessionUser(api, input.botpressConversationId, await profile)
       const title = label(input.title ?? input.extras.subject)
       const description = label(input.description)
       const created = await api.call({
@@ -96,7 +98,7 @@ export const createZendeskAdapter = (config: ZendeskConfig, deps: ProviderDeps):
         path: 'conversations',
         json: {
           type: 'personal',
-          participants: [{ userId: input.contact.id }],
+          participants: [{ userId: participant }],
           ...(title ? { displayName: title } : {}),
           ...(description ? { description } : {}),
           metadata: { [OWNER_KEY]: owner, botpress_conversation_id: input.botpressConversationId },
@@ -127,7 +129,7 @@ export const createZendeskAdapter = (config: ZendeskConfig, deps: ProviderDeps):
         if (handed) log.warn(`Zendesk: conversation ${id} was handed to the agent workspace, then could not be followed: released`)
         throw error
       }
-      return { id }
+      return { id, ...(participant !== input.contact.id ? { altId: participant } : {}) }
     },
 
     async sendMessage({ session, author, message }: SendMessageInput): Promise<SendMessageResult> {
@@ -135,7 +137,7 @@ export const createZendeskAdapter = (config: ZendeskConfig, deps: ProviderDeps):
       for (const content of contentsOf(message)) {
         last =
           author.kind === 'user'
-            ? ((await post(session.id, { type: 'user', userId: author.contact.id }, content)) ?? last)
+            ? ((await post(session.id, { type: 'user', userId: session.altId ?? author.contact.id }, content)) ?? last)
             : ((await post(session.id, { type: 'business', displayName: `${author.name} (bot)`.slice(0, 100) }, content, { [ORIGIN_KEY]: 'bot' })) ?? last)
       }
       return { id: last }

@@ -18,8 +18,9 @@ const userIdOf = (body: unknown) => (isRecord(body) && isRecord(body.user) ? asI
 export const externalIdOf = (input: Pick<CreateContactInput, 'email' | 'botpressUserId'>): string =>
   input.email ? `botpress-email-${sha256(input.email.toLowerCase()).slice(0, 40)}` : `botpress-user-${input.botpressUserId ?? randomUUID()}`
 
-export const createContact = async (api: ZendeskApi, input: CreateContactInput): Promise<CreateContactResult> => {
-  const externalId = externalIdOf(input)
+export const createContact = (api: ZendeskApi, input: CreateContactInput): Promise<CreateContactResult> => createContactWith(api, externalIdOf(input), input)
+
+const createContactWith = async (api: ZendeskApi, externalId: string, input: Pick<CreateContactInput, 'name' | 'email' | 'pictureUrl'>): Promise<CreateContactResult> => {
   const givenName = Array.from(input.name.trim()).slice(0, MAX_PROFILE).join('')
   const email = input.email && input.email.length <= MAX_PROFILE ? input.email : undefined
   const profile = {
@@ -39,4 +40,14 @@ export const createContact = async (api: ZendeskApi, input: CreateContactInput):
   }
   if (!id) throw new ProviderError(`${TITLE} answered the user request without the user's id`, { provider: TITLE, operation: 'CreateUser' })
   return { id }
+}
+
+/**
+ * On an app without multi-conversations a user can be in one conversation only (spec `appSettings.multiConvoEnabled`:
+ * "whether users are allowed to be part of several conversations"): each session then gets a messaging user of its
+ * own, with the end user's profile, keyed by the Botpress conversation (a retried startHitl finds it again).
+ */
+export const createSessionUser = async (api: ZendeskApi, botpressConversationId: string, profile: { name?: string; email?: string }): Promise<string> => {
+  const { id } = await createContactWith(api, `botpress-session-${botpressConversationId}`, { name: profile.name ?? '', ...(profile.email ? { email: profile.email } : {}) })
+  return id
 }

@@ -27,6 +27,8 @@ export type SetupData = {
   switchboardId?: string
   switchboardIntegrationId?: string
   agentWorkspaceId?: string
+  /** The app's `settings.multiConvoEnabled` (spec `components.schemas.appSettings`): users may be in several conversations. */
+  multiConvo?: boolean
 }
 
 type Webhook = { id: string; target: string; triggers: string[]; secret?: string }
@@ -56,7 +58,14 @@ const pick = (data: Record<string, unknown>): SetupData => ({
   switchboardId: asId(data.switchboardId),
   switchboardIntegrationId: asId(data.switchboardIntegrationId),
   agentWorkspaceId: asId(data.agentWorkspaceId),
+  multiConvo: typeof data.multiConvo === 'boolean' ? data.multiConvo : undefined,
 })
+
+/** Whether the app lets a user be in several conversations; absent counts as no (the safe reading). */
+const multiConvoOf = (body: unknown): boolean => {
+  const app = isRecord(body) && isRecord(body.app) ? body.app : undefined
+  return isRecord(app?.settings) && app.settings.multiConvoEnabled === true
+}
 
 const listOf = (body: unknown, key: string): Record<string, unknown>[] => {
   const list = isRecord(body) ? body[key] : undefined
@@ -101,9 +110,9 @@ export const createSetup = (config: ZendeskConfig, deps: Pick<ProviderDeps, 'sto
   }
 
   /** GET /v2/apps/{appId} (operationId GetApp): 401 → wrong key, 403/404 → the key is not this app's. */
-  const checkKey = async () => {
+  const checkKey = async (): Promise<boolean> => {
     try {
-      await api.call({ path: '', operation: 'GetApp' })
+      return multiConvoOf((await api.call({ path: '', operation: 'GetApp' })).body)
     } catch (error) {
       const status = error instanceof ProviderError ? error.details.status : undefined
       if (status === 401) {
@@ -251,13 +260,16 @@ export const createSetup = (config: ZendeskConfig, deps: Pick<ProviderDeps, 'sto
      */
     async ready(): Promise<SetupData & { switchboardIntegrationId: string; agentWorkspaceId: string }> {
       const known = await read()
-      if (known.switchboardIntegrationId && known.agentWorkspaceId && known.webhookSecret) return known as SetupData & { switchboardIntegrationId: string; agentWorkspaceId: string }
+      if (known.switchboardIntegrationId && known.agentWorkspaceId && known.webhookSecret && known.multiConvo !== undefined) {
+        return known as SetupData & { switchboardIntegrationId: string; agentWorkspaceId: string }
+      }
       const data = await lazySetup(key, async () => {
         const integrationId = await findOurs(known)
         if (!integrationId) throw new ConfigurationError(`Zendesk: the integration is not registered in app ${api.appId} yet: save the configuration (register) first`)
+        const multiConvo = await checkKey()
         const hook = await webhookFor(integrationId, undefined)
         const board = await ensureSwitchboardIntegration(integrationId)
-        const next: SetupData = { integrationId, webhookId: hook.id, webhookSecret: hook.secret, ...board }
+        const next: SetupData = { integrationId, webhookId: hook.id, webhookSecret: hook.secret, ...board, multiConvo }
         await save(next)
         return next
       })
@@ -267,7 +279,7 @@ export const createSetup = (config: ZendeskConfig, deps: Pick<ProviderDeps, 'sto
     // ─── register ─────────────────────────────────────────────────────────────
 
     async connect(webhookUrl: string): Promise<void> {
-      await checkKey()
+      const multiConvo = await checkKey()
       // The switchboard and the agent workspace first: an account that cannot hand off gets nothing created.
       const board0 = await switchboard()
       agentWorkspaceOf(board0.integrations)
@@ -277,9 +289,9 @@ export const createSetup = (config: ZendeskConfig, deps: Pick<ProviderDeps, 'sto
       if (!integrationId) ({ integrationId, webhook: hook } = await createIntegration(webhookUrl))
       hook = hook?.secret && sameUrl(hook.target, webhookUrl) ? hook : await webhookFor(integrationId, webhookUrl)
       const board = await ensureSwitchboardIntegration(integrationId, board0)
-      await save({ integrationId, webhookId: hook.id, webhookSecret: hook.secret, ...board })
+      await save({ integrationId, webhookId: hook.id, webhookSecret: hook.secret, ...board, multiConvo })
       deps.logger.info(
-        `Zendesk: custom integration ${integrationId} with its webhook (X-API-Key) and switchboard integration ${board.switchboardIntegrationId} ready; sessions are passed to the agent workspace (${board.agentWorkspaceId})`
+        `Zendesk: custom integration ${integrationId} with its webhook (X-API-Key) and switchboard integration ${board.switchboardIntegrationId} ready; sessions are passed to the agent workspace (${board.agentWorkspaceId}); ${multiConvo ? 'multi-conversations on: one conversation per session' : 'multi-conversations off: each session gets a messaging user of its own'}`
       )
     },
 

@@ -92,6 +92,8 @@ export class ZendeskFake extends OperationRecorder<Call> implements FakeProvider
   switchboardIntegrations = new Map<string, SwitchboardIntegration>()
   /** Requests that changed what the integration did not create (the switchboard, Zendesk's integrations): must stay empty. */
   foreign: string[] = []
+  /** The app's `settings.multiConvoEnabled` (spec `components.schemas.appSettings`). */
+  multiConvo = true
   private agents = new Map<string, number>()
   private clock = Date.now()
 
@@ -121,6 +123,7 @@ export class ZendeskFake extends OperationRecorder<Call> implements FakeProvider
 
   /** Forget users, conversations, requests and faults; the app's integrations and switchboard stay. */
   reset() {
+    this.multiConvo = true
     this.forgetRecords()
     this.users.clear()
     this.conversations.clear()
@@ -437,7 +440,8 @@ export class ZendeskFake extends OperationRecorder<Call> implements FakeProvider
     const mine = (si: SwitchboardIntegration) => this.integrations.get(si.integrationId)?.type === 'custom'
     switch (operationId) {
       case 'GetApp':
-        return ok({ app: { id: APP_ID, displayName: 'Acme', settings: { multiConvoEnabled: true } } })
+        // Shaped like `components.examples.getApp`.
+        return ok({ app: { id: APP_ID, displayName: 'Acme', settings: { appLocalizationEnabled: true, echoPostback: false, maskCreditCardNumbers: true, multiConvoEnabled: this.multiConvo, useAnimalNames: false } } })
       case 'CreateUser': {
         const externalId = body.externalId as string | undefined
         if (externalId && [...this.users.values()].some((u) => u.externalId === externalId)) return failure(409, 'conflict', 'User already exists')
@@ -455,6 +459,9 @@ export class ZendeskFake extends OperationRecorder<Call> implements FakeProvider
       case 'CreateConversation': {
         const participants = (body.participants as Json[]).map((p) => String(p.userId ?? [...this.users.values()].find((u) => u.externalId === p.userExternalId)?.id))
         if (participants.some((p) => !this.users.has(p))) return failure(404, 'user_not_found', 'User not found')
+        // Without multiConvo "users are [not] allowed to be part of several conversations" (appSettings.multiConvoEnabled).
+        const busy = participants.some((p) => [...this.conversations.values()].some((c) => c.participants.includes(p)))
+        if (!this.multiConvo && busy) return failure(400, 'bad_request', 'User is already part of a conversation')
         const c: Conversation = {
           id: hex(), type: String(body.type), participants, messages: [], released: false, metadata: (body.metadata as Json) ?? {},
           ...(typeof body.displayName === 'string' ? { displayName: body.displayName } : {}),

@@ -66,6 +66,19 @@ it('two sessions of the same user are two conversations (multi-conversations)', 
   expect(fake.conversations.size).toBe(2)
 })
 
+it('an app without multi-conversations: each session gets a messaging user of its own, who speaks for the end user', async () => {
+  fake.multiConvo = false
+  await rig.driver.register()
+  const { userId } = await rig.driver.callAction('createUser', { name: 'Jane Doe', email: 'jane@example.com' })
+  const one = await rig.driver.callAction('startHitl', { userId, messageHistory: [] })
+  const two = await rig.driver.callAction('startHitl', { userId, messageHistory: [] })
+  const [a, b] = [one, two].map((r) => fake.conversations.get(rig.conversation(r.conversationId).tags.externalId)!)
+  expect(a!.participants[0]).not.toBe(b!.participants[0])
+  expect(fake.users.get(a!.participants[0]!)!.profile).toMatchObject({ givenName: 'Jane Doe', email: 'jane@example.com' })
+  await rig.driver.sendMessage({ conversationId: two.conversationId, type: 'text', payload: { text: 'still me', userId } })
+  expect(fake.received(b!.id)).toEqual([{ author: 'user', contactId: b!.participants[0], kind: 'text', text: 'still me' }])
+})
+
 it('a long transcript goes in 4,096-character messages, all in the ticket', async () => {
   const { userId } = await rig.driver.callAction('createUser', { name: 'Jane Doe' })
   const history = Array.from({ length: 60 }, (_, i) => ({ source: { type: 'bot' }, type: 'text', payload: { text: `line ${i} ${'x'.repeat(200)}` } }))
