@@ -131,6 +131,49 @@ const skip = (skipped: string[], note: string): InboundEvent[] => {
   return []
 }
 
+/** One event of a delivery → the normalized events it carries (added to `events`); a malformed one throws BadRequestError. */
+const eventOf = (raw: unknown, ctx: ParseContext, events: InboundEvent[], skipped: string[]): void => {
+  const event = record(raw)
+  const type = str(event.type)
+  if (!type) throw new BadRequestError('a Sunshine Conversations event has no "type"')
+  const payload = record(event.payload)
+  const conversation = record(payload.conversation)
+  const conversationId = asId(conversation.id)
+  if (!(TRIGGERS as readonly string[]).includes(type)) {
+    skipped.push(`event ${clip(type, 40)} (the webhook subscribes to ${TRIGGERS.join(', ')})`)
+    return
+  }
+  if (!conversationId || conversationId.length > 200) throw new BadRequestError(`${type} has no conversation id`)
+  // Conversations we did not open for a hand-off (Web Widget, other bots…) cost nothing: ours carry our tag in their
+  // metadata (adapter.ts). A payload without any conversation metadata is left to the engine's lookup (one read,
+  // nothing written) rather than dropped: the spec's own examples omit it (`components.examples.*Event`).
+  if (isRecord(conversation.metadata) && field(conversation.metadata, OWNER_KEY) !== ctx.owner) {
+    skipped.push(`${type} of conversation ${clip(conversationId, 40)} (not a Botpress hand-off)`)
+    return
+  }
+  const at = timeOf(event.createdAt)
+  const when = at !== undefined ? { at } : {}
+  if (type === 'conversation:message') {
+    events.push(...messageEvents(payload, conversationId, at, ctx, skipped))
+    return
+  }
+  const metadata = record(payload.metadata)
+  if (field(metadata, ORIGIN_KEY) !== undefined) {
+    skipped.push(`our own ${type} of ${clip(conversationId, 40)}`)
+    return
+  }
+  const reason = str(payload.reason)?.slice(0, 40)
+  if (type === 'switchboard:passControl') {
+    const active = record(conversation.activeSwitchboardIntegration)
+    if (active.integrationType === AGENT_WORKSPACE_TYPE || active.name === AGENT_WORKSPACE_NAME) {
+      skipped.push(`${clip(conversationId, 40)} passed to the agent workspace`)
+      return
+    }
+  }
+  skipped.push(`${clip(conversationId, 40)}: ${type}${reason ? ` (${reason})` : ''} ends the session`)
+  events.push({ kind: 'sessionClosed', session: { id: conversationId }, ...when })
+}
+
 export const parseWebhook = (req: WebhookRequest, ctx: ParseContext): ParsedWebhook => {
   const body = parseJson(req.body, 'Sunshine Conversations webhook body')
   if (!isRecord(body)) throw new BadRequestError('the Sunshine Conversations webhook body is not a JSON object')
@@ -140,46 +183,20 @@ export const parseWebhook = (req: WebhookRequest, ctx: ParseContext): ParsedWebh
   const skipped: string[] = []
   const events: InboundEvent[] = []
   if (body.events.length > MAX_EVENTS) skipped.push(`${body.events.length - MAX_EVENTS} events beyond the first ${MAX_EVENTS}`)
+  // Several events per delivery: one malformed event is skipped with its reason, the others still apply; a delivery
+  // with nothing but malformed events is refused (400), as Sunco does not redeliver a 400 (spec tags[name=Webhooks]).
+  let refused: string | undefined
+  let accepted = 0
   for (const raw of body.events.slice(0, MAX_EVENTS)) {
-    const event = record(raw)
-    const type = str(event.type)
-    if (!type) throw new BadRequestError('a Sunshine Conversations event has no "type"')
-    const payload = record(event.payload)
-    const conversation = record(payload.conversation)
-    const conversationId = asId(conversation.id)
-    if (!(TRIGGERS as readonly string[]).includes(type)) {
-      skipped.push(`event ${clip(type, 40)} (the webhook subscribes to ${TRIGGERS.join(', ')})`)
-      continue
+    try {
+      eventOf(raw, ctx, events, skipped)
+      accepted++
+    } catch (error) {
+      if (!(error instanceof BadRequestError)) throw error
+      refused ??= error.reason
+      skipped.push(`a malformed event: ${error.reason}`)
     }
-    if (!conversationId || conversationId.length > 200) throw new BadRequestError(`${type} has no conversation id`)
-    // Conversations we did not open for a hand-off (Web Widget, other bots…) cost nothing: ours carry our tag in their
-    // metadata (adapter.ts). A payload without any conversation metadata is left to the engine's lookup (one read,
-    // nothing written) rather than dropped: the spec's own examples omit it (`components.examples.*Event`).
-    if (isRecord(conversation.metadata) && field(conversation.metadata, OWNER_KEY) !== ctx.owner) {
-      skipped.push(`${type} of conversation ${clip(conversationId, 40)} (not a Botpress hand-off)`)
-      continue
-    }
-    const at = timeOf(event.createdAt)
-    const when = at !== undefined ? { at } : {}
-    if (type === 'conversation:message') {
-      events.push(...messageEvents(payload, conversationId, at, ctx, skipped))
-      continue
-    }
-    const metadata = record(payload.metadata)
-    if (field(metadata, ORIGIN_KEY) !== undefined) {
-      skipped.push(`our own ${type} of ${clip(conversationId, 40)}`)
-      continue
-    }
-    const reason = str(payload.reason)?.slice(0, 40)
-    if (type === 'switchboard:passControl') {
-      const active = record(conversation.activeSwitchboardIntegration)
-      if (active.integrationType === AGENT_WORKSPACE_TYPE || active.name === AGENT_WORKSPACE_NAME) {
-        skipped.push(`${clip(conversationId, 40)} passed to the agent workspace`)
-        continue
-      }
-    }
-    skipped.push(`${clip(conversationId, 40)}: ${type}${reason ? ` (${reason})` : ''} ends the session`)
-    events.push({ kind: 'sessionClosed', session: { id: conversationId }, ...when })
   }
+  if (refused && accepted === 0) throw new BadRequestError(refused)
   return { events, skipped }
 }

@@ -140,3 +140,14 @@ it.each<[string, number, () => string]>([
   expect(rig.writeCount()).toBe(writes)
   expect(({} as Record<string, unknown>).polluted).toBeUndefined()
 })
+
+it('one malformed event does not cost the others of its delivery; a delivery of malformed events only is refused (400)', async () => {
+  const { conversationId, sessionId } = await open()
+  const reply = JSON.parse(fake.agentMessage(sessionId, alice, { type: 'text', text: 'kept' }).body).events[0]
+  const broken = { id: 'e-broken', type: 'conversation:message', createdAt: new Date().toISOString(), payload: { message: { id: 'x' } } }
+  expect((await rig.webhook(fake.deliver([broken, reply]))).status).toBe(200)
+  expect(fromAgents(conversationId).map((m) => m.payload.text)).toEqual(['kept'])
+  const refused = await rig.webhook(fake.deliver([broken]))
+  expect(refused.status).toBe(400)
+  expect(refused.body).toMatch(/conversation id/)
+})
