@@ -131,8 +131,22 @@ export const createSetup = (config: ZendeskConfig, deps: Pick<ProviderDeps, 'sto
 
   /** Custom integrations: GET /v2/apps/{appId}/integrations?filter[types]=custom (operationId ListIntegrations). */
   const customIntegrations = async () => {
-    const res = await api.call({ path: 'integrations', searchParams: { 'filter[types]': 'custom' }, operation: 'ListIntegrations' })
-    return listOf(res.body, 'integrations').filter((i) => i.type === 'custom' && asId(i.id))
+    // Cursor pagination (spec "API Pagination and Records Limits": `page[after]`, `meta.hasMore`), ten pages at most.
+    const all: Record<string, unknown>[] = []
+    let after: string | undefined
+    for (let page = 0; page < 10; page++) {
+      const res = await api.call({
+        path: 'integrations',
+        searchParams: { 'filter[types]': 'custom', ...(after ? { 'page[after]': after } : {}) },
+        operation: 'ListIntegrations',
+      })
+      const list = listOf(res.body, 'integrations')
+      all.push(...list.filter((i) => i.type === 'custom' && asId(i.id)))
+      const more = isRecord(res.body) && isRecord(res.body.meta) && res.body.meta.hasMore === true
+      after = asId(list[list.length - 1]?.id)
+      if (!more || !after) break
+    }
+    return all
   }
 
   const webhooksOf = async (integrationId: string): Promise<Webhook[]> => {

@@ -92,6 +92,8 @@ export class ZendeskFake extends OperationRecorder<Call> implements FakeProvider
   switchboardIntegrations = new Map<string, SwitchboardIntegration>()
   /** Requests that changed what the integration did not create (the switchboard, Zendesk's integrations): must stay empty. */
   foreign: string[] = []
+  /** Records per page of a list (ListIntegrations). */
+  pageSize = 25
   /** The app's `settings.multiConvoEnabled` (spec `components.schemas.appSettings`). */
   multiConvo = true
   private agents = new Map<string, number>()
@@ -124,6 +126,7 @@ export class ZendeskFake extends OperationRecorder<Call> implements FakeProvider
   /** Forget users, conversations, requests and faults; the app's integrations and switchboard stay. */
   reset() {
     this.multiConvo = true
+    this.pageSize = 25
     this.forgetRecords()
     this.users.clear()
     this.conversations.clear()
@@ -513,8 +516,14 @@ export class ZendeskFake extends OperationRecorder<Call> implements FakeProvider
         return ok()
       }
       case 'ListIntegrations': {
+        // Cursor pagination (spec "API Pagination and Records Limits"): `page[after]` a record id, `page[size]`, `meta.hasMore`.
         const types = url.searchParams.get('filter[types]')?.split(',')
-        return ok({ integrations: [...this.integrations.values()].filter((i) => !types || types.includes(i.type)).map(integrationJson), meta: { hasMore: false } })
+        const all = [...this.integrations.values()].filter((i) => !types || types.includes(i.type))
+        const after = url.searchParams.get('page[after]')
+        const from = after ? all.findIndex((i) => i.id === after) + 1 : 0
+        const size = Number(url.searchParams.get('page[size]') ?? this.pageSize)
+        const page = all.slice(from, from + size)
+        return ok({ integrations: page.map(integrationJson), meta: { hasMore: from + size < all.length } })
       }
       case 'CreateIntegration': {
         if (body.type !== 'custom') return failure(400, 'bad_request', 'Invalid integration type')

@@ -102,6 +102,20 @@ describe('register', () => {
   })
 })
 
+it('finds its integration on a later page of a long list (cursor pagination)', async () => {
+  const store = memoryStore()
+  await makeAdapter(fake, { store }).adapter.connect({ webhookUrl: WEBHOOK_URL })
+  const mine = ours()[0]!
+  // Others created after ours push it off the first page of a small page size.
+  fake.integrations.delete(mine.id)
+  for (let i = 0; i < 5; i++) fake.addIntegration(`CRM ${i}`, `https://crm.example.com/${i}`, ['conversation:message'])
+  fake.integrations.set(mine.id, mine)
+  fake.pageSize = 2
+  await makeAdapter(fake, { store: memoryStore() }).adapter.connect({ webhookUrl: WEBHOOK_URL })
+  expect(ours().filter((i) => i.displayName === mine.displayName)).toHaveLength(1)
+  expect(fake.callsTo('CreateIntegration')).toHaveLength(1)
+})
+
 describe('unregister', () => {
   it('removes our switchboard integration and our custom integration, nothing else', async () => {
     const store = memoryStore()
