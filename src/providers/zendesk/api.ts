@@ -6,6 +6,7 @@
  * `apiBaseUrl` as a whole.
  */
 import type { HttpClient, HttpRequest, HttpResponse } from '../../core/http'
+import { maskEmailsIn } from '../../core/log'
 import type { ProviderDeps } from '../../core/types'
 import { isRecord, str } from '../shared'
 import type { ZendeskConfig } from './config'
@@ -22,8 +23,16 @@ export const appIdOf = (config: Pick<ZendeskConfig, 'appId'>): string => config.
 export const basicAuth = (config: Pick<ZendeskConfig, 'keyId' | 'keySecret'>): string =>
   `Basic ${Buffer.from(`${config.keyId.trim()}:${config.keySecret}`, 'utf8').toString('base64')}`
 
-/** Sunco's error body: `{errors: [{code, title}]}` (spec `info.description` "Errors", `components.schemas.errorResponse`). */
+/**
+ * Sunco's error body: `{errors: [{code, title}]}` (spec `info.description` "Errors", `components.schemas.errorResponse`),
+ * with any e-mail address in it masked (a title may quote the profile it refused).
+ */
 export const describeError = (body: unknown): string | undefined => {
+  const text = errorText(body)
+  return text === undefined ? undefined : maskEmailsIn(text)
+}
+
+const errorText = (body: unknown): string | undefined => {
   if (typeof body === 'string') return str(body)?.slice(0, 200)
   if (!isRecord(body) || !Array.isArray(body.errors)) return undefined
   const text = body.errors

@@ -1,5 +1,6 @@
 /** register / unregister against the fake app: what exists in Sunshine Conversations afterwards, and what the store keeps. */
 import { ConfigurationError } from '../../../src/core/errors'
+import { describeError } from '../../../src/providers/zendesk/api'
 import { integrationName, switchboardName } from '../../../src/providers/zendesk/setup'
 import { ZendeskFake } from './fake'
 import { makeAdapter, memoryStore, WEBHOOK_URL } from './harness'
@@ -128,4 +129,9 @@ describe('unregister', () => {
     expect(store.data).toEqual({})
     expect(fake.registrations()).toBe(0)
   })
+})
+
+it("Sunco's error titles reach the bot builder with any e-mail address masked", () => {
+  expect(describeError({ errors: [{ code: 'bad_request', title: 'Invalid profile for jane.doe@example.com' }] })).toBe('bad_request: Invalid profile for j***@example.com')
+  expect(describeError({ errors: [{ code: 'unauthorized', title: 'Authorization is required' }] })).toBe('unauthorized: Authorization is required')
 })
