@@ -93,6 +93,7 @@ const SECTIONS: Record<string, Record<string, unknown>> = {
   },
   hubspot: { developerApiKey: 'cold-start-key', appId: '1', clientId: 'cold-start-client', clientSecret: 'cold-start-secret', refreshToken: 'cold-start-refresh', helpDeskId: '1' },
   chatwoot: { accountId: 1, apiAccessToken: 'cold-start-token', inboxId: 1 },
+  zendesk: { subdomain: 'cold-start', appId: 'cold-start-app', keyId: 'app_cold-start', keySecret: 'cold-start-secret' },
   freshchat: {
     domain: 'cold-start.freshchat.com',
     apiKey: 'cold-start-key',

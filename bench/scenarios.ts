@@ -166,6 +166,18 @@ export const SCENARIOS: Scenario[] = [
     },
     transcriptNote: 'the adapter cuts notes and messages into 10,000-character parts (MAX_CONTENT in src/providers/freshchat/render.ts); Freshchat documents no maximum',
   },
+  {
+    provider: 'zendesk',
+    fake: 'test/providers/zendesk/fake.ts',
+    providerFloor: {
+      startHitl: {
+        provider: 5,
+        why: 'Sunco: create the conversation, take control (so the transcript does not wake the default responder), post the transcript, pass control to the agent workspace with its ticket fields (first_message_id), then be offered control back to receive the agents\' replies',
+      },
+      'agent.assign': { provider: 0, why: 'no assignment event: an agent\'s first reply is the signal (the fake sends it as a deleted-message placeholder)' },
+    },
+    transcriptNote: 'the adapter cuts the opening into 4,096-character messages (MAX_TEXT in src/providers/zendesk/render.ts): Sunco refuses longer text (textMessage.text maxLength)',
+  },
 ]
 
 export const floorOf = (scenario: Scenario, op: Op): { botpress: number; provider: number; total: number } => {

@@ -7,10 +7,11 @@ import hubspot from './hubspot'
 import intercom from './intercom'
 import livechat from './livechat'
 import chatwoot from './chatwoot'
+import zendesk from './zendesk'
 import freshchat from './freshchat'
 import type { ProviderDefinition } from '../core/types'
 
-export const providers = { http, intercom, livechat, hubspot, chatwoot, freshchat } as const satisfies Record<string, ProviderDefinition>
+export const providers = { http, intercom, livechat, hubspot, chatwoot, zendesk, freshchat } as const satisfies Record<string, ProviderDefinition>
 
 export type ProviderName = keyof typeof providers
 export const providerNames = Object.keys(providers) as [ProviderName, ...ProviderName[]]

@@ -101,6 +101,8 @@ export interface FakeProvider {
   lookupFault?(sessionId: string, agent: FakeAgent): Promise<LookupFault> | LookupFault
   /** The authenticity proof travels inside the body (a shared secret), not in headers over it. */
   proofInBody?: boolean
+  /** The proof is a shared secret sent in a header, the same on every delivery (not computed over the body). */
+  proofSharedHeader?: boolean
   /** Where webhooks go on the provider's side (paths the fuzzer targets), e.g. ['/message-from-agent']. */
   webhookPaths?: string[]
   /**

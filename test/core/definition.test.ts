@@ -28,9 +28,9 @@ describe('integration definition', () => {
 
   it('has the configuration contract: a provider selector and one optional section per provider', () => {
     const schema = definition.configuration!.schema as any
-    expect(Object.keys(schema.shape)).toEqual(['provider', 'http', 'intercom', 'livechat', 'hubspot', 'chatwoot', 'freshchat'])
+    expect(Object.keys(schema.shape)).toEqual(['provider', 'http', 'intercom', 'livechat', 'hubspot', 'chatwoot', 'zendesk', 'freshchat'])
     expect(schema.safeParse({ provider: 'http' }).success).toBe(true)
-    expect(schema.safeParse({ provider: 'zendesk' }).success).toBe(false)
+    expect(schema.safeParse({ provider: 'nosuchdesk' }).success).toBe(false)
     expect(Object.keys(schema.shape.livechat.unwrap().shape)).toEqual([
       'clientId', 'organizationId', 'webhookSecret', 'agentToken', 'groupId', 'apiBaseUrl', 'accountsBaseUrl',
     ])
@@ -39,8 +39,9 @@ describe('integration definition', () => {
     expect(Object.keys(schema.shape.http.unwrap().shape)).toEqual(['endpointBaseUrl', 'webhookSecret', 'allowUnsignedWebhooks'])
     expect(schema.safeParse({ provider: 'http', http: { endpointBaseUrl: 'https://x', allowUnsignedWebhooks: true } }).success).toBe(true)
     expect(schema.safeParse({ provider: 'http', http: { endpointBaseUrl: 'https://x', allowUnsignedWebhooks: 'true' } }).success).toBe(false)
-    expect(Object.keys(providers)).toEqual(['http', 'intercom', 'livechat', 'hubspot', 'chatwoot', 'freshchat'])
+    expect(Object.keys(providers)).toEqual(['http', 'intercom', 'livechat', 'hubspot', 'chatwoot', 'zendesk', 'freshchat'])
     expect(Object.keys(schema.shape.chatwoot.unwrap().shape)).toEqual(['baseUrl', 'accountId', 'apiAccessToken', 'inboxId'])
+    expect(Object.keys(schema.shape.zendesk.unwrap().shape)).toEqual(['subdomain', 'appId', 'keyId', 'keySecret', 'apiBaseUrl'])
     expect(Object.keys(schema.shape.freshchat.unwrap().shape)).toEqual(['domain', 'apiKey', 'webhookPublicKey', 'channelId', 'apiBaseUrl'])
     expect(Object.values(providers).every((p) => p.available)).toBe(true)
   })

@@ -127,9 +127,9 @@ describe('the deploy request body', () => {
     const validate = new Ajv({ strict: false }).compile(schema)
     expect(validate({ provider: 'http', http: { endpointBaseUrl: 'https://desk.example.com/hitl', webhookSecret: 's' } })).toBe(true)
     expect(validate({ provider: 'http', http: { endpointBaseUrl: 'https://desk.example.com/hitl', allowUnsignedWebhooks: true } })).toBe(true)
-    expect(validate({ provider: 'zendesk' })).toBe(false)
+    expect(validate({ provider: 'nosuchdesk' })).toBe(false)
     expect(validate({ provider: 'http', http: { endpointBaseUrl: 'https://x', allowUnsignedWebhooks: 'yes' } })).toBe(false)
-    expect(Object.keys(schema.properties)).toEqual(['provider', 'http', 'intercom', 'livechat', 'hubspot', 'chatwoot', 'freshchat'])
+    expect(Object.keys(schema.properties)).toEqual(['provider', 'http', 'intercom', 'livechat', 'hubspot', 'chatwoot', 'zendesk', 'freshchat'])
     const http = schema.properties.http
     expect(http.required ?? []).not.toContain('allowUnsignedWebhooks')
     expect(http.properties.allowUnsignedWebhooks).toMatchObject({ type: 'boolean', 'x-zui': { title: 'Accept unsigned webhooks (insecure)' } })

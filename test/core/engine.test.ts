@@ -88,8 +88,8 @@ describe('engine', () => {
   it('register fails naming every missing field, and names an unknown provider', async () => {
     rig.driver.setConfiguration({ provider: 'http', http: { endpointBaseUrl: '  ' } })
     await expect(rig.driver.register()).rejects.toThrow('missing http.endpointBaseUrl')
-    rig.driver.setConfiguration({ provider: 'zendesk' })
-    await expect(rig.driver.register()).rejects.toThrow(/Unknown provider "zendesk": choose one of http, intercom, livechat, hubspot/)
+    rig.driver.setConfiguration({ provider: 'nosuchdesk' })
+    await expect(rig.driver.register()).rejects.toThrow(/Unknown provider "nosuchdesk": choose one of http, intercom, livechat, hubspot/)
   })
 
   it('register fails with the service status when /ping does not answer 2xx', async () => {

@@ -322,7 +322,7 @@ describe('playground helpers', () => {
     expect(() => loadConfigFile(path.join(dir, 'missing.json'))).toThrow(/cannot read the configuration file/)
     expect(() => loadConfigFile(file('bad.json', '{'))).toThrow(/is not valid JSON/)
     expect(() => checkConfiguration([])).toThrow(/must be a JSON object/)
-    expect(() => checkConfiguration({ provider: 'zendesk' })).toThrow(`"provider" must be one of ${providerNames.join(', ')} (got "zendesk")`)
+    expect(() => checkConfiguration({ provider: 'nosuchdesk' })).toThrow(`"provider" must be one of ${providerNames.join(', ')} (got "nosuchdesk")`)
     expect(() => checkConfiguration({ provider: 'intercom' })).toThrow(/the "intercom" section is missing/)
     const good = { provider: 'intercom', intercom: { accessToken: 'x', clientSecret: 'y', region: 'eu' } }
     expect(loadConfigFile(file('good.json', JSON.stringify(good)))).toEqual(good)

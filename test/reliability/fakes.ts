@@ -11,6 +11,7 @@ import { HttpFake } from '../providers/http/fake'
 import { HubspotFake } from '../providers/hubspot/fake'
 import { IntercomFake } from '../providers/intercom/fake'
 import { LivechatFake } from '../providers/livechat/fake'
+import { ZendeskFake } from '../providers/zendesk/fake'
 
 export const FAKES: Readonly<Record<string, () => FakeProvider>> = {
   http: () => new HttpFake(),
@@ -18,6 +19,7 @@ export const FAKES: Readonly<Record<string, () => FakeProvider>> = {
   livechat: () => new LivechatFake(),
   hubspot: () => new HubspotFake(),
   chatwoot: () => new ChatwootFake(),
+  zendesk: () => new ZendeskFake(),
   freshchat: () => new FreshchatFake(),
 }
 

@@ -8,6 +8,7 @@ import { hubspotRateLimit } from '../../src/providers/hubspot/ratelimit'
 import { httpRateLimit } from '../../src/providers/http/ratelimit'
 import { intercomRateLimit } from '../../src/providers/intercom/ratelimit'
 import { livechatRateLimit } from '../../src/providers/livechat/ratelimit'
+import { zendeskRateLimit } from '../../src/providers/zendesk/ratelimit'
 
 const now = Date.parse('2026-03-02T10:00:00.000Z')
 const answer = (status: number, headers: Record<string, string> = {}, body: unknown = undefined) => ({ status, headers, body, now })
@@ -93,5 +94,16 @@ describe('Freshchat (developers.freshchat.com/api 429; X-RateLimit-Reset in Unix
     expect(freshchatRateLimit(answer(429, { 'x-ratelimit-reset': 'soon' }))).toEqual({ resetAt: undefined, limit: 'X-RateLimit' })
     expect(freshchatRateLimit(answer(429, { 'x-ratelimit-reset': '9'.repeat(10_000) }))!.resetAt).toBeGreaterThan(now + 1e9)
     expect(freshchatRateLimit(answer(503, { 'x-ratelimit-reset': String(now / 1000 + 9) }))).toBeUndefined()
+  })
+})
+
+describe('Zendesk (Sunshine Conversations openapi.yaml info.description "Rate Limits": 429, back off with jitter)', () => {
+  it('a 429 claims no reset (Sunco sends none) and names the error code when the body has one', () => {
+    expect(zendeskRateLimit(answer(429, {}, { errors: [{ code: 'too_many_requests', title: 'Too Many Requests' }] }))).toEqual({ resetAt: undefined, limit: 'too_many_requests' })
+    expect(zendeskRateLimit(answer(429, {}, 'Too Many Requests'))).toEqual({ resetAt: undefined })
+  })
+  it('other statuses are not rate limits (Retry-After on a 429 is read by the core, before this hook)', () => {
+    expect(zendeskRateLimit(answer(503, { 'retry-after': '5' }, { errors: [{ code: 'unavailable' }] }))).toBeUndefined()
+    expect(zendeskRateLimit(answer(401, {}, { errors: [{ code: 'unauthorized', title: 'Authorization is required' }] }))).toBeUndefined()
   })
 })

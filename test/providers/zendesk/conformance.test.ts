@@ -1,0 +1,4 @@
+import { runConformance } from '../../conformance/suite'
+import { ZendeskFake } from './fake'
+
+runConformance(() => new ZendeskFake())

@@ -1,0 +1,4 @@
+/** Webhook fuzzing for the zendesk provider (see ../fuzz.ts). */
+import { runFuzz } from '../fuzz'
+
+runFuzz('zendesk')
