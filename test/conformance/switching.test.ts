@@ -149,9 +149,10 @@ describe.each(pairs)('switching %s → %s', (a, b) => {
     expect(agentTexts(onA)).toEqual(['Yes, answered on A'])
 
     // The agent closes on A: hitlStopped once; A has no open session left, so what register created there goes.
-    const close = await A.sessionClosed(onA.sessionId)
-    expect((await rig.webhook(close)).status).toBe(200)
-    expect((await rig.webhook(close)).status).toBe(200)
+    // (Redeliveries are the conformance suite's; here a redelivery after the removal may no longer be verifiable where
+    // the proof's secret belonged to what was removed, so exactly-once is checked against the bot's own stop instead.)
+    expect(await deliver(A.sessionClosed(onA.sessionId))).toBe(200)
+    await expect(rig.driver.callAction('stopHitl', { conversationId: onA.conversationId })).resolves.toEqual({})
     expect(stoppedOf(onA)).toHaveLength(1)
     expect(stoppedOf(onB)).toHaveLength(0)
     expect(A.registrations!()).toBe(0)
