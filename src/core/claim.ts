@@ -128,3 +128,34 @@ export const applyOnce = async (ctx: EngineContext, t: Transition): Promise<bool
 }
 
 const deleteClaim = (client: Pick<BotClient, 'deleteUser'>, id: string) => client.deleteUser({ id })
+
+/**
+ * How long a claim is kept. A claim matters while its transition may still be in flight (the lease) or be delivered
+ * again after a partial failure (the event emitted, the tags not written): providers stop redelivering within hours,
+ * and after the transition the session starts from another state, so no later delivery computes that claim's key.
+ */
+export const CLAIM_RETENTION_MS = 24 * 3_600_000
+/** At most this many claims are removed per sweep: a save stays fast, the rest goes on the next one. */
+const SWEEP_MAX = 200
+
+/**
+ * Removes claims older than the retention (one small user per assignment or close would otherwise pile up). Run on
+ * register, bounded; always from the first page again, since deleting shifts the listing. Returns how many it removed.
+ */
+export const sweepClaims = async (
+  client: Pick<BotClient, 'listUsers' | 'deleteUser'>,
+  options: { now?: number; max?: number } = {}
+): Promise<number> => {
+  const beforeDate = new Date((options.now ?? Date.now()) - CLAIM_RETENTION_MS).toISOString()
+  const max = options.max ?? SWEEP_MAX
+  let removed = 0
+  while (removed < max) {
+    const { users } = await client.listUsers({ tags: { kind: CLAIM_KIND }, rangeField: 'createdAt', beforeDate })
+    // Only what the listing proves is an old claim (a client that ignores a filter must not make us delete others).
+    const old = users.filter((u) => u.tags.kind === CLAIM_KIND && !!u.tags.claim && u.createdAt < beforeDate).slice(0, max - removed)
+    if (!old.length) break
+    await Promise.all(old.map((u) => deleteClaim(client, u.id)))
+    removed += old.length
+  }
+  return removed
+}

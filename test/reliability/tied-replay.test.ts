@@ -19,7 +19,8 @@ const bob = { id: 'agent-bob', name: 'Bob' }
  * Here the second change must tie with the first: the http protocol signs in whole seconds, so its requests are signed
  * by hand; the other fakes have their last change time stepped back one tick, so the next change gets the same time.
  */
-const TICK: Record<string, [field: string, step: number]> = { intercom: ['changedAt', 1], hubspot: ['occurredAt', 1], chatwoot: ['clock', 7], freshchat: ['clock', 7] }
+// Zendesk ticks twice per assignment (the message it delivers, then the event around it).
+const TICK: Record<string, [field: string, step: number]> = { intercom: ['changedAt', 1], hubspot: ['occurredAt', 1], chatwoot: ['clock', 7], freshchat: ['clock', 7], zendesk: ['clock', 14] }
 
 const assignment = async (fake: FakeProvider, sessionId: string, agent: typeof alice, tie = false) => {
   if (fake.name === 'http') {
