@@ -17,6 +17,7 @@ import { IntegrationDriver, startEmulator, type Emulator } from './emulator'
 import { loadConfigFile, PROVIDER_TITLES } from './playground/config'
 import { PublicDriver } from './playground/driver'
 import { startPlayground, type PlaygroundOptions } from './playground/server'
+import { SECOND_PROVIDER, SECOND_TITLE, startSecondProvider, type SecondProvider } from './second-provider'
 import { serveOnLoopback } from './serve'
 
 const args = process.argv.slice(2)
@@ -67,7 +68,11 @@ async function main() {
   const address = server.address()
   const integrationUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
 
-  const configuration = { provider: 'http', http: { endpointBaseUrl: desk.url, webhookSecret: secret } }
+  // A second provider is configured too (its section complete, not active), so that `switch` can move new sessions to
+  // it while the sessions already open drain on the desk, and back (README, Switching providers).
+  const second = await startSecondProvider(say, c.agent)
+  const sections = { http: { endpointBaseUrl: desk.url, webhookSecret: secret }, [SECOND_PROVIDER]: second.section() }
+  const configuration = { provider: 'http', ...sections }
   const driver = new IntegrationDriver({ emulator, integrationUrl, configuration, webhookId: 'local-webhook' })
   emulator.attach(driver)
   const webhookUrl = `${emulator.url}/webhook/local-webhook`
@@ -89,7 +94,8 @@ async function main() {
   say(c.ok('HITL hub running locally'))
   say(c.dim(`  Botpress emulator  ${emulator.url}`))
   say(c.dim(`  integration        ${integrationUrl}  (.botpress/dist/index.cjs, SDK handler on loopback)`))
-  say(c.dim(`  agent desk         ${desk.url}`))
+  say(c.dim(`  agent desk         ${desk.url}  (provider "http")`))
+  say(c.dim(`  second provider    ${SECOND_TITLE}  (provider "${SECOND_PROVIDER}", in-process; type \`switch\`)`))
   say(c.dim(`  webhook URL        ${webhookUrl}`))
 
   await driver.register()
@@ -133,13 +139,14 @@ async function main() {
 
   if (once) {
     server.close()
+    await second.stop()
     await desk.stop()
     await emulator.close()
     process.exit(violations || !stopped ? 1 : 0)
   }
 
   const playground = await openPlayground({ emulator, driver, desk, provider: 'http' })
-  manual(driver, desk, userId)
+  manual(driver, desk, userId, { emulator, second, sections })
   banner(playground.url, 'Two panes: the end user and the agent desk, with what Botpress received below.')
 }
 
@@ -236,16 +243,39 @@ async function withProvider(file: string) {
   banner(playground.url, `End-user pane only: answer in ${title}.`)
 }
 
-/** Manual mode: type lines to talk as the end user or as the agent. */
-function manual(driver: IntegrationDriver, desk: Awaited<ReturnType<typeof startAgentDesk>>, userId: string) {
+type SwitchDemo = { emulator: Emulator; second: SecondProvider; sections: Record<string, object> }
+
+/** Manual mode: type lines to talk as the end user or as the agent, and switch providers. */
+function manual(driver: IntegrationDriver, desk: Awaited<ReturnType<typeof startAgentDesk>>, userId: string, demo: SwitchDemo) {
+  const { emulator, second } = demo
+  let active = 'http'
+  let sections: Record<string, object> = { ...demo.sections }
   say('')
   say(c.ok('Still running. Type:'))
-  say('  new <title>        escalate a new session for Jane')
-  say('  u <text>           the end user writes (newest session)')
-  say('  a <text>           the agent (Alice) replies')
-  say('  assign <name>      assign the newest ticket to an agent')
-  say('  close              the agent closes the ticket        end   the user ends (stopHitl)')
+  say('  new <title>        escalate a new session for Jane (on the active provider)')
+  say('  u <text>           the end user writes (newest session)     w <n> <text>   in session n (see `status`)')
+  say('  a <text>           the desk agent (Alice) replies           assign <name>  assign the newest desk ticket')
+  say('  close              the desk agent closes the ticket         end   the user ends the newest session (stopHitl)')
+  say(`  switch             make the other provider active and save: new sessions go there, open ones drain where they are`)
+  say(`  clear              clear the inactive provider's section and save: its open sessions are stopped (cut)`)
+  say(`  ca <text>          the ${SECOND_PROVIDER} agent replies     cassign <name>   cclose   (newest open ${SECOND_PROVIDER} conversation)`)
+  say('  status             sessions per provider, and what register left on each')
   say(c.dim(`  or drive the desk over HTTP: GET ${desk.url}/desk/tickets, POST ${desk.url}/desk/tickets/<id>/reply`))
+  const sessions = () =>
+    emulator.store.conversations
+      .filter((conv: any) => conv.channel === 'hitl')
+      .sort((x: any, y: any) => String(x.createdAt).localeCompare(String(y.createdAt)))
+  const status = () => {
+    say(c.ok(`  active provider: ${active}; configured: ${Object.keys(sections).join(', ')}`))
+    sessions().forEach((conv: any, i: number) => say(`  ${i + 1}. ${conv.id}  provider ${conv.tags.provider}  ${conv.tags.status}`))
+    say(c.dim(`  ${SECOND_PROVIDER}: ${second.registrations()} webhook(s) registered by the integration, ${second.openSessions()} open conversation(s)`))
+  }
+  const save = async (provider: string, next: Record<string, object>) => {
+    driver.setConfiguration({ provider, ...next })
+    await driver.register()
+    active = provider
+    sections = next
+  }
   let conversationId: string | undefined
   const rl = readline.createInterface({ input: process.stdin })
   rl.on('line', async (line) => {
@@ -255,9 +285,14 @@ function manual(driver: IntegrationDriver, desk: Awaited<ReturnType<typeof start
     const alice = { id: 'agent_alice', name: 'Alice (support)' }
     try {
       if (cmd === 'new') {
-        ;({ conversationId } = await driver.callAction('startHitl', { userId, title: text || 'Manual session', messageHistory: [] }))
+        ;({ conversationId } = await driver.callAction('startHitl', { userId: await userOn(driver, active, userId), title: text || 'Manual session', messageHistory: [] }))
+        say(c.ok(`  session ${conversationId} opened on ${active}`))
       } else if (cmd === 'u' && conversationId) {
-        await driver.sendMessage({ conversationId, type: 'text', payload: { text, userId } })
+        await driver.sendMessage({ conversationId, type: 'text', payload: { text, userId: userOf(emulator, conversationId) } })
+      } else if (cmd === 'w') {
+        const target = sessions()[Number(rest[0]) - 1]
+        if (!target) say(c.dim('  no such session (see `status`)'))
+        else await driver.sendMessage({ conversationId: target.id, type: 'text', payload: { text: rest.slice(1).join(' '), userId: target.tags.userId } })
       } else if (cmd === 'a' && ticket) {
         await desk.reply(ticket.id, alice, { type: 'text', payload: { text } })
       } else if (cmd === 'assign' && ticket) {
@@ -267,13 +302,48 @@ function manual(driver: IntegrationDriver, desk: Awaited<ReturnType<typeof start
       } else if (cmd === 'end' && conversationId) {
         await driver.callAction('stopHitl', { conversationId })
         say(c.ok('  stopHitl done'))
+      } else if (cmd === 'switch') {
+        const next = active === 'http' ? SECOND_PROVIDER : 'http'
+        await save(next, { ...demo.sections, ...sections, [next]: demo.sections[next]! })
+        say(c.ok(`  ✔ saved with provider "${next}": new sessions go there; sessions open on "${next === 'http' ? SECOND_PROVIDER : 'http'}" finish there`))
+        status()
+      } else if (cmd === 'clear') {
+        const other = active === 'http' ? SECOND_PROVIDER : 'http'
+        await save(active, { [active]: demo.sections[active]! })
+        say(c.ok(`  ✔ saved without the "${other}" section: its open sessions were stopped and what register created there removed`))
+        status()
+      } else if (cmd === 'ca') {
+        say(c.dim(`  ${await second.reply(driver, text || 'Hello from Chatwoot')}`))
+      } else if (cmd === 'cassign') {
+        say(c.dim(`  ${await second.assign(driver, text || 'Carla')}`))
+      } else if (cmd === 'cclose') {
+        say(c.dim(`  ${await second.close(driver)}`))
+      } else if (cmd === 'status') {
+        status()
       } else if (cmd) {
         say(c.dim('  (unknown command, or start a session with: new <title>)'))
       }
     } catch (error) {
       say(c.bad(`  ${(error as Error).message}`))
     }
+    second.flush()
   })
+}
+
+/** The end user of a session (its `userId` tag). */
+function userOf(emulator: Emulator, conversationId: string): string {
+  return emulator.store.conversations.find((conv: any) => conv.id === conversationId)?.tags.userId ?? ''
+}
+
+/** Jane's Botpress user for `provider`: createUser runs once per provider (a user belongs to the provider it was created on). */
+const janeByProvider = new Map<string, string>()
+async function userOn(driver: IntegrationDriver, provider: string, httpUser: string): Promise<string> {
+  if (provider === 'http') return httpUser
+  const known = janeByProvider.get(provider)
+  if (known) return known
+  const { userId } = await driver.callAction('createUser', { name: 'Jane Doe', email: 'jane@example.com' })
+  janeByProvider.set(provider, userId)
+  return userId
 }
 
 function usage() {

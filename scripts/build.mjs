@@ -12,6 +12,10 @@ await build({ ...bundleOptions(process.cwd()), logLevel: 'warning', entryPoints:
 const devEntries = ['dev/start.ts'].filter((f) => existsSync(f))
 if (devEntries.length && !process.argv.includes('--bundle-only')) {
   await build({ ...common, entryPoints: devEntries, outdir: '.botpress/dev', format: 'cjs', outExtension: { '.js': '.cjs' }, external: ['@botpress/api'] })
+  // npm start's second provider is the Chatwoot double (dev/second-provider.ts): it reads Chatwoot's OpenAPI description
+  // next to its module, which is the built runner once bundled.
+  mkdirSync('.botpress/dev/spec', { recursive: true })
+  copyFileSync('test/providers/chatwoot/spec/application_swagger.json', '.botpress/dev/spec/application_swagger.json')
 }
 
 // The playground page: plain TypeScript + DOM bundled for the browser, and its two static files.

@@ -6,20 +6,23 @@ import * as sdk from '@botpress/sdk'
 import { errorMessage } from './core/errors'
 import type { HitlIntegration } from './definition'
 import type { ChannelMessage } from './core/send'
-import { activate, type HandlerProps } from './runtime'
+import { registerProviders } from './core/switching'
+import { activate, handleWebhook, type HandlerProps } from './runtime'
 
 type MessageProps = HandlerProps & ChannelMessage
 
 /** One handler for the six message types of the hitl channel: the engine normalizes by `type`. */
 const message = async (props: MessageProps) => {
+  // A session opened on a provider before a switch goes on there (the engine picks its owner by the tag `provider`).
   const { engine } = activate(props)
   await engine.sendMessage({ conversation: props.conversation, message: props.message, type: props.type, payload: props.payload })
 }
 
 export default new sdk.Integration<HitlIntegration>({
   register: async (props) => {
-    const { active } = activate(props)
-    await active.adapter.connect({ webhookUrl: props.webhookUrl })
+    // The active provider connected; the others drained, removed or cut (core/switching.ts).
+    const { active, switching } = activate(props)
+    await registerProviders(switching, props.webhookUrl)
     active.logger.info(`registered with provider ${active.definition.title}`)
   },
   unregister: async (props) => {
@@ -31,6 +34,20 @@ export default new sdk.Integration<HitlIntegration>({
       return
     }
     await resolved.active.adapter.disconnect({ webhookUrl: props.webhookUrl })
+    // Providers still draining when the integration is removed: what register created there goes too (best effort).
+    try {
+      const { registrations } = await resolved.switching.book.read()
+      for (const name of resolved.set.draining()) {
+        const registration = Object.prototype.hasOwnProperty.call(registrations, name) ? registrations[name] : undefined
+        if (!registration || registration.removed) continue
+        await resolved.set
+          .of(name)
+          ?.adapter.disconnect({ webhookUrl: registration.webhookUrl })
+          .catch((error: unknown) => props.logger.warn(`unregister: ${name}: ${errorMessage(error)}`))
+      }
+    } catch (error) {
+      props.logger.warn(`unregister: draining providers not checked (${errorMessage(error)})`)
+    }
   },
   actions: {
     createUser: async (props) => activate(props).engine.createUser(props.input),
@@ -43,9 +60,8 @@ export default new sdk.Integration<HitlIntegration>({
     },
   },
   handler: async (props) => {
-    const { engine } = activate(props, { webhook: true })
     const { req } = props
-    return engine.handleWebhook({
+    return handleWebhook(props, {
       method: req.method,
       path: req.path,
       query: req.query,

@@ -5,9 +5,9 @@
 import { isApiError, type Conversation, type User } from '@botpress/client'
 import { BOT_NAME, HITL_CHANNEL } from './botpress'
 import { ambientClock } from './clock'
-import { clean, type EngineContext } from './context'
+import { clean, ownerContext, type EngineContext } from './context'
 import { errorMessage, HitlError } from './errors'
-import { classifyContactPoint, pictureUrl as avatar, userName } from './limits'
+import { classifyContactPoint, LIMITS, pictureUrl as avatar, userName } from './limits'
 import { STATE } from './refs'
 import { buildTranscript, type HistoryMessage } from './transcript'
 import type { ContactProfile, Data, HitlSessionExtras } from './types'
@@ -44,8 +44,8 @@ export const createUser = async (ctx: EngineContext, input: CreateUserInput): Pr
 export const startHitl = async (ctx: EngineContext, input: StartHitlInput): Promise<{ conversationId: string }> => {
   if (!input.userId) throw new HitlError('startHitl needs the userId returned by createUser')
   const { adapter, name: provider } = ctx.active
-  const user = await getEndUser(ctx, input.userId)
-  const contact = ctx.refs.contactRef(user.tags.externalId!, user.id)
+  const user = await getEndUser(ctx, input.userId, { anyProvider: true })
+  const contact = await contactOn(ctx, user)
 
   const history = Array.isArray(input.messageHistory) ? input.messageHistory : []
   const names = await userNames(ctx, history, user)
@@ -90,18 +90,20 @@ const undoStart = async (ctx: EngineContext, conversation: Conversation, opened:
   await ctx.client.deleteConversation({ id: conversation.id }).catch(warn)
 }
 
-export const stopHitl = async (ctx: EngineContext, input: { conversationId: string }): Promise<Record<string, never>> => {
-  const { client, active } = ctx
-  const { conversation } = await client.getConversation({ id: input.conversationId })
+export const stopHitl = async (engine: EngineContext, input: { conversationId: string }): Promise<Record<string, never>> => {
+  const { conversation } = await engine.client.getConversation({ id: input.conversationId })
   if (conversation.channel !== HITL_CHANNEL || !conversation.tags.provider) {
     throw new HitlError(`Conversation ${input.conversationId} is not a HITL session of this integration`)
   }
   if (conversation.tags.status === 'closed') return {}
+  // Opened before a switch on a provider still configured: closed there, by its own adapter.
+  const ctx = ownerContext(engine, conversation.tags.provider)
+  const { client, active } = ctx
   // Marked closed first: the provider's own "closed" webhook for this close must not emit a second hitlStopped.
   // Who closed it and when ride on the same update: a bot message arriving just after is the plugin's closing notice (send.ts).
   await client.updateConversation({ id: conversation.id, tags: { status: 'closed', ...closedTags('bot') } })
   if (conversation.tags.provider !== active.name) {
-    // Opened on the provider used before a switch: nothing to close here any more.
+    // Opened on a provider used before a switch whose section is gone: nothing to close it with any more.
     active.logger.info(`stopHitl: session ${conversation.id} belongs to provider ${conversation.tags.provider}; closed locally`)
   } else if (conversation.tags.externalId) {
     try {
@@ -113,6 +115,7 @@ export const stopHitl = async (ctx: EngineContext, input: { conversationId: stri
       throw error
     }
   }
+  if (active !== engine.active) await drained(ctx, active)
   return {}
 }
 
@@ -122,13 +125,43 @@ export const closedTags = (by: 'bot' | 'agent'): { closedBy: string; closedAt: s
   closedAt: String(Math.trunc(ambientClock.now())),
 })
 
-export const getEndUser = async (ctx: EngineContext, userId: string): Promise<User> => {
+/** After a session of a draining provider closed: let the composition remove that provider once it has none left. */
+const drained = async (ctx: EngineContext, provider: EngineContext['active']) => {
+  try {
+    await ctx.owners?.closed?.(provider)
+  } catch (error) {
+    provider.logger.warn(`after closing a session of ${provider.definition.title}: ${errorMessage(error)}`)
+  }
+}
+
+/**
+ * The end user's contact on the active provider. A user createUser made on another provider (linked before a switch:
+ * the HITL plugin keeps using the user it linked) gets a contact on the active one, created once from the profile
+ * createUser kept and remembered with the user, apart from the first provider's data.
+ */
+export const contactOn = async (ctx: EngineContext, user: User) => {
+  const provider = ctx.active.name
+  if (user.tags.provider === provider) return ctx.refs.contactRef(user.tags.externalId!, user.id)
+  const state = await ctx.refs.readState('user', user.id, STATE.contact)
+  const known = state.others && Object.prototype.hasOwnProperty.call(state.others, provider) ? state.others[provider] : undefined
+  if (known?.id) return ctx.refs.contactRef(known.id, user.id, provider)
+  const profile = state.profile ?? {}
+  const name = profile.name ?? user.name ?? 'Unknown User'
+  const created = await ctx.active.adapter.createContact({ botpressUserId: user.id, name, ...clean({ email: profile.email, phone: profile.phone, pictureUrl: profile.pictureUrl }) })
+  if (!created.id || created.id.length > LIMITS.tagValue) throw new HitlError(`${ctx.active.definition.title} answered createContact with an id Botpress cannot store`)
+  await ctx.refs.writeState('user', user.id, STATE.contact, { ...state, others: { ...(state.others ?? {}), [provider]: { id: created.id, data: created.data ?? {} } } })
+  ctx.active.logger.info(`user ${user.id} was linked on provider ${user.tags.provider}: contact ${created.id} created on ${ctx.active.definition.title}`)
+  return ctx.refs.contactRef(created.id, user.id, provider)
+}
+
+export const getEndUser = async (ctx: EngineContext, userId: string, options: { anyProvider?: boolean } = {}): Promise<User> => {
   const provider = ctx.active.name
   const { user } = await ctx.client.getUser({ id: userId }).catch((error: unknown) => {
     if (isApiError(error) && error.code === 404) throw new HitlError(`User ${userId} does not exist: call createUser first`)
     throw error
   })
-  if (user.tags.provider !== provider || !user.tags.externalId || user.tags.kind === 'agent') {
+  const ours = user.tags.kind !== 'agent' && !!user.tags.provider && !!user.tags.externalId
+  if (options.anyProvider ? !ours : user.tags.provider !== provider || !user.tags.externalId || user.tags.kind === 'agent') {
     throw new HitlError(
       `User ${userId} was not created by this integration's createUser for provider "${provider}": call createUser first`
     )

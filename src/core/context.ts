@@ -12,6 +12,25 @@ export type EngineContext = {
   refs: Refs
   active: ActiveProvider
   botId: string
+  /** Switching providers: the adapters of sessions opened on another provider whose section is still configured (draining). */
+  owners?: SessionOwners
+}
+
+/** Who a session tagged with another provider belongs to; `closed` runs after one of its sessions was closed here. */
+export type SessionOwners = {
+  of(name: string): ActiveProvider | undefined
+  closed?(provider: ActiveProvider): Promise<void>
+}
+
+/**
+ * The context for a session tagged `provider`: the active provider's own, or (a session opened before a switch) the
+ * same context with the provider it was opened on, while that one is still configured. Unchanged otherwise: the caller
+ * then treats the session as belonging to a provider that is gone.
+ */
+export const ownerContext = (ctx: EngineContext, provider: string | undefined): EngineContext => {
+  if (!provider || provider === ctx.active.name) return ctx
+  const owner = ctx.owners?.of(provider)
+  return owner ? { ...ctx, active: owner } : ctx
 }
 
 /** Tags a record of optional strings keeps: the defined ones. */

@@ -9,7 +9,7 @@
  */
 import { createUser, startHitl, stopHitl, type CreateUserInput, type StartHitlInput } from './actions'
 import type { BotClient } from './botpress'
-import type { EngineContext } from './context'
+import type { EngineContext, SessionOwners } from './context'
 import type { EventClient } from './events'
 import type { ActiveProvider } from './provider'
 import { createRefs } from './refs'
@@ -26,8 +26,9 @@ export class Engine {
   private readonly context: EngineContext
 
   /** `events`: the client hitl events are created with (one that never repeats a POST); defaults to `client`. */
-  constructor(client: BotClient, active: ActiveProvider, ctx: { botId: string; events?: EventClient }) {
-    this.context = { client, events: ctx.events ?? client, refs: createRefs(client, ctx.botId), active, botId: ctx.botId }
+  /** `owners`: the providers of sessions opened before a switch (see context.ts); absent: the active provider only. */
+  constructor(client: BotClient, active: ActiveProvider, ctx: { botId: string; events?: EventClient; owners?: SessionOwners }) {
+    this.context = { client, events: ctx.events ?? client, refs: createRefs(client, ctx.botId), active, botId: ctx.botId, owners: ctx.owners }
   }
 
   createUser(input: CreateUserInput) {

@@ -21,6 +21,8 @@ export type ActiveProvider = {
   adapter: ProviderAdapter
   logger: Logger
   redactor: Redactor
+  /** The configuration section the adapter was built from (kept by register so a cleared section can still be cleaned up). */
+  section?: Record<string, unknown>
 }
 
 export type ResolveDeps = {
@@ -87,7 +89,7 @@ export const resolveProvider = (
     store: deps.store(name),
     ctx: deps.ctx,
   })
-  return { name, definition, adapter, logger, redactor }
+  return { name, definition, adapter, logger, redactor, section }
 }
 
 export type { Data }

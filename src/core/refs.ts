@@ -11,7 +11,12 @@ export const STATE = { provider: 'providerData', session: 'sessionData', contact
 
 export type StateClient = Pick<Client, 'getState' | 'setState'>
 export type StateType = 'user' | 'conversation'
-export type StatePayload = { profile?: ContactProfile; data?: Data }
+export type StatePayload = { profile?: ContactProfile; data?: Data; others?: Record<string, OtherContact> }
+/**
+ * The end user's contact on a provider other than the one createUser made it on (a user linked before a switch and
+ * escalated after it): its id there and that adapter's data, kept apart from the first provider's.
+ */
+export type OtherContact = { id: string; data?: Data }
 /** The parts of a Botpress conversation a session reference needs. */
 export type ConversationLike = { id: string; tags: Record<string, string | undefined> }
 
@@ -30,6 +35,7 @@ const asPayload = (raw: unknown): StatePayload => {
     ...raw,
     profile: isRecord(raw.profile) ? (raw.profile as ContactProfile) : undefined,
     data: isRecord(raw.data) ? raw.data : undefined,
+    others: isRecord(raw.others) ? (raw.others as Record<string, OtherContact>) : undefined,
   }
 }
 
@@ -57,17 +63,31 @@ export const createRefs = (client: StateClient, botId: string) => {
     stateCache.set(key(type, id, name), payload)
   }
 
-  const contactRef = (contactId: string, botpressUserId: string): ContactRef => {
+  /** The contact `other` names on `provider`, when it is one createUser did not make (see OtherContact). */
+  const otherOf = (payload: StatePayload, provider: string | undefined, contactId: string): OtherContact | undefined => {
+    const other = provider && payload.others && Object.prototype.hasOwnProperty.call(payload.others, provider) ? payload.others[provider] : undefined
+    return isRecord(other) && other.id === contactId ? other : undefined
+  }
+
+  /** `provider`: the provider of the session the contact is used for; its own data is used when it is not createUser's. */
+  const contactRef = (contactId: string, botpressUserId: string, provider?: string): ContactRef => {
     let loaded: Promise<StatePayload> | undefined
     const load = () => (loaded ??= readState('user', botpressUserId, STATE.contact))
     return {
       id: contactId,
       botpressUserId,
       profile: async () => (await load()).profile ?? {},
-      data: async () => (await load()).data ?? {},
+      data: async () => {
+        const payload = await load()
+        return (otherOf(payload, provider, contactId) ? otherOf(payload, provider, contactId)!.data : payload.data) ?? {}
+      },
       saveData: async (data) => {
         const current = await load()
-        const next = { ...current, data: { ...(current.data ?? {}), ...data } }
+        const other = otherOf(current, provider, contactId)
+        const next: StatePayload =
+          other && provider
+            ? { ...current, others: { ...(current.others ?? {}), [provider]: { id: contactId, data: { ...(other.data ?? {}), ...data } } } }
+            : { ...current, data: { ...(current.data ?? {}), ...data } }
         loaded = Promise.resolve(next)
         await writeState('user', botpressUserId, STATE.contact, next)
       },
@@ -83,7 +103,7 @@ export const createRefs = (client: StateClient, botId: string) => {
       altId: tags.externalAltId || undefined,
       botpressConversationId: conversation.id,
       contactId: tags.contactId || undefined,
-      contact: tags.contactId && tags.userId ? contactRef(tags.contactId, tags.userId) : undefined,
+      contact: tags.contactId && tags.userId ? contactRef(tags.contactId, tags.userId, tags.provider) : undefined,
       data: load,
       saveData: async (data) => {
         const next = { ...(await load()), ...data }

@@ -1,8 +1,8 @@
 /** User → agent: a message of the hitl channel, resolved to its session and author, normalized and sent in order. */
 import type { Conversation } from '@botpress/client'
-import { getEndUser } from './actions'
+import { contactOn, getEndUser } from './actions'
 import { BOT_NAME } from './botpress'
-import type { EngineContext } from './context'
+import { ownerContext, type EngineContext } from './context'
 import { ambientClock } from './clock'
 import { errorMessage, HitlError } from './errors'
 import { emitStopped } from './events'
@@ -17,7 +17,9 @@ export type ChannelMessage = {
   payload: Record<string, unknown>
 }
 
-export const sendMessage = async (ctx: EngineContext, props: ChannelMessage): Promise<void> => {
+export const sendMessage = async (engine: EngineContext, props: ChannelMessage): Promise<void> => {
+  // A session opened before a switch goes on with the provider it was opened on while that one is configured.
+  const ctx = ownerContext(engine, props.conversation.tags.provider)
   const { client, active } = ctx
   const { conversation, payload } = props
   const provider = active.name
@@ -106,10 +108,10 @@ const authorOf = async (
 ): Promise<SendMessageInput['author']> => {
   if (typeof userId !== 'string' || !userId) return { kind: 'bot', name: BOT_NAME }
   if (userId === conversation.tags.userId && conversation.tags.contactId) {
-    return { kind: 'user', contact: ctx.refs.contactRef(conversation.tags.contactId, userId) }
+    return { kind: 'user', contact: ctx.refs.contactRef(conversation.tags.contactId, userId, ctx.active.name) }
   }
-  const user = await getEndUser(ctx, userId)
-  return { kind: 'user', contact: ctx.refs.contactRef(user.tags.externalId!, user.id) }
+  const user = await getEndUser(ctx, userId, { anyProvider: true })
+  return { kind: 'user', contact: await contactOn(ctx, user) }
 }
 
 const isEmpty = (m: OutboundMessage) =>

@@ -224,6 +224,12 @@ export type ProviderDefinition<TSchema extends sdk.z.ZodTypeAny = sdk.z.ZodTypeA
   /** Every secret value of a configuration, so that logs and errors can redact them. */
   secrets: (config: TConfig) => Array<string | undefined>
   create: (config: TConfig, deps: ProviderDeps) => ProviderAdapter
+  /**
+   * Switching providers: when what `connect` created can no longer be removed by the adapter (its section was cleared
+   * and nothing kept allows it, or the credentials are refused), the exact steps to remove it by hand, from the
+   * provider's store (ids register kept) and the webhook URL. Undefined (or absent) when connect creates nothing.
+   */
+  manualCleanup?: (stored: Data, webhookUrl: string) => string | undefined
 }
 
 /** A provider, its configuration type inferred from its schema: `defineProvider({ configSchema, create: (config) => … })`. */

@@ -3,6 +3,7 @@
  * (contacts, sessions, what the agent received) and the webhooks the provider would send, signed as it signs them.
  * Each provider implements one (msw handlers or a real loopback service) in test/providers/<name>/fake.ts.
  */
+import type { SetupServer } from 'msw/node'
 import type { InboundMessage, WebhookRequest } from '../../src/core/types'
 
 export type FakeAgent = { id: string; name: string; pictureUrl?: string }
@@ -48,12 +49,20 @@ export type RateLimitWindow = {
   clear(): void
 }
 
+/** See `FakeProvider.plantForeignRegistration`. */
+export type ForeignRegistration = { exists(): boolean; remove(): void }
+
 /** See `FakeProvider.lookupFault`. */
 export type LookupFault = { webhook: WebhookRequest; what: string; fail(status: number): void; recover(): void }
 
 export interface FakeProvider {
   /** Provider key in the configuration. */
   readonly name: string
+  /**
+   * An in-process fake's msw server (after `start()`). msw intercepts for one listening server at a time, so a suite
+   * that runs several fakes together (test/conformance/switching.test.ts) serves all their handlers from one server.
+   */
+  readonly server?: SetupServer
   /** The whole integration configuration pointing at this fake: `{ provider, [name]: section }`. */
   configuration(): Record<string, unknown>
   start(): Promise<void>
@@ -107,6 +116,13 @@ export interface FakeProvider {
    * (webhooks, channels…) and that exist now. A provider whose connect creates nothing reports 0.
    */
   registrations?(): number
+  /**
+   * Switching (test/conformance/switching.test.ts); required of every provider whose `registrations()` can be above 0:
+   * plants on the provider a registration this integration did not create (a webhook or channel of the same kind,
+   * pointing elsewhere), not counted by `registrations()` and never used to deliver the fake's webhooks. `exists()`:
+   * whether it is still there; `remove()`: takes it away (the suite cleans up after each test).
+   */
+  plantForeignRegistration?(): ForeignRegistration
   /** Conformance (describeAgent, where the adapter has it): an agent the provider knows, as describeAgent must return it. */
   knownAgent?(): FakeAgent
 }

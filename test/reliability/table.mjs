@@ -1,5 +1,5 @@
 // Prints the README's reliability tables from test-artifacts/reliability.json (written by the reliability tests):
-//   npx jest test/reliability && STRESS=1 npx jest test/reliability/fuzz && node test/reliability/table.mjs
+//   npx jest test/reliability test/conformance/switching.test.ts && STRESS=1 npx jest test/reliability/fuzz && node test/reliability/table.mjs
 import { readFileSync } from 'node:fs'
 
 const data = JSON.parse(readFileSync(new URL('../../test-artifacts/reliability.json', import.meta.url), 'utf8'))
@@ -18,5 +18,6 @@ console.log(
     table('secrets', 'Secrets (test/reliability/secrets.test.ts)'),
     table('provider faults', 'Provider faults, first provider request of each operation (test/reliability/provider-faults.test.ts)'),
     table('rate limits', "Rate limits in each vendor's documented 429 shape, 25 s budget, virtual clock (test/reliability/rate-limits.test.ts)"),
+    table('switching', 'Switching providers: column = the provider switched away from (test/conformance/switching.test.ts)'),
   ].join('\n\n')
 )

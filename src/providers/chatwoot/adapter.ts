@@ -31,6 +31,8 @@ import { createSetup } from './setup'
 import { parseWebhook, TIMESTAMP_HEADER, timeOf, urlToken, verifyWebhook } from './webhook'
 
 /** Chatwoot's attachment size limit is an instance setting: we download and upload at most this. */
+/** Switching providers: the manual cleanup steps, reached through the registry's lazy `load()` (index.ts). */
+export { manualCleanup } from './setup'
 export const MAX_UPLOAD_BYTES = DEFAULT_MEDIA_MAX_BYTES
 /** Answers to an upload that mean "not this file" (too large, type refused): the message degrades to a titled link. */
 const UPLOAD_REFUSED = [400, 413, 415, 422]

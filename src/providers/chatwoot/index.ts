@@ -15,4 +15,5 @@ export default defineProvider({
   // The URL tokens are derived from the access token: redacted like it wherever it could appear (the webhook URL).
   secrets: (config) => (config.apiAccessToken ? [config.apiAccessToken, ...load().urlTokens(config)] : [config.apiAccessToken]),
   create: (config, deps) => load().createChatwootAdapter(config, deps),
+  manualCleanup: (stored, webhookUrl) => load().manualCleanup(stored, webhookUrl),
 })

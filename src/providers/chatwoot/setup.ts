@@ -258,3 +258,20 @@ export const createSetup = (config: ChatwootConfig, deps: Pick<ProviderDeps, 'st
 }
 
 export type ChatwootSetup = ReturnType<typeof createSetup>
+
+/**
+ * Switching providers: what to remove by hand when the integration can no longer do it. The inbox is named too when
+ * register created it: it holds the conversations agents had with your users, so it is only ever removed by hand.
+ */
+export const manualCleanup = (stored: Record<string, unknown>, webhookUrl: string): string | undefined => {
+  const { webhookId, inboxId, inboxCreated } = pick(stored)
+  if (!webhookId && !(inboxId && inboxCreated)) return undefined
+  return [
+    webhookId ? `In Chatwoot open Settings → Integrations → Webhooks and delete webhook ${webhookId} (its URL starts with ${webhookUrl}).` : '',
+    inboxId && inboxCreated
+      ? `The API inbox ${inboxId} ("${INBOX_NAME}") was created by the integration; it holds the past conversations: delete it in Settings → Inboxes once you no longer need them.`
+      : '',
+  ]
+    .filter(Boolean)
+    .join(' ')
+}

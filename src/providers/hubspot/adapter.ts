@@ -18,6 +18,8 @@ import { createSetup } from './setup'
 import { createStateStore } from './state'
 import { createWebhook, isTransient } from './webhook'
 
+/** Switching providers: the manual cleanup steps, reached through the registry's lazy `load()` (index.ts). */
+export { manualCleanup } from './setup'
 export const createHubspotAdapter = (config: HubspotConfig, deps: ProviderDeps): ProviderAdapter => {
   const { logger, ctx } = deps
   const scope = ctx.webhookId || `${ctx.botId}:${ctx.integrationId}`

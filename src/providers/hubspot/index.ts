@@ -14,4 +14,5 @@ export default defineProvider({
   available: true,
   secrets: (config) => [config.developerApiKey, config.clientSecret, config.refreshToken],
   create: (config, deps) => load().createHubspotAdapter(config, deps),
+  manualCleanup: (stored, webhookUrl) => load().manualCleanup(stored, webhookUrl),
 })

@@ -266,3 +266,14 @@ export const createSetup = (p: { config: HubspotConfig; api: HubspotApi; channel
 }
 
 export type Setup = ReturnType<typeof createSetup>
+
+/** Switching providers: what to remove by hand when the integration can no longer do it (the channel register stored). */
+export const manualCleanup = (stored: Record<string, unknown>, webhookUrl: string): string | undefined => {
+  const channelId = typeof stored.channelId === 'string' && /^\d{1,20}$/.test(stored.channelId) ? stored.channelId : undefined
+  if (!channelId) return undefined
+  return (
+    `Archive the HubSpot custom channel ${channelId} (it delivers to ${typeof stored.webhookUrl === 'string' ? stored.webhookUrl : webhookUrl}): ` +
+    `DELETE https://api.hubapi.com/conversations/v3/custom-channels/${channelId} with your app's developer API key ` +
+    '(query parameters hapikey and appId); its channel account in the help desk goes with it.'
+  )
+}

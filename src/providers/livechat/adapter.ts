@@ -21,6 +21,8 @@ import { connect, disconnect } from './setup'
 import { chatNow, confirmAssignment, parseWebhook, verifyWebhook, type ChatNow } from './webhook'
 
 /** What the registry entry (./index.ts) needs besides the configuration, loaded with the adapter. */
+/** Switching providers: the manual cleanup steps, reached through the registry's lazy `load()` (index.ts). */
+export { manualCleanup } from './setup'
 export { decodeAgentToken } from './api'
 
 export const createLivechatAdapter = (config: LivechatConfig, deps: ProviderDeps): ProviderAdapter => {

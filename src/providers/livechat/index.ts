@@ -17,4 +17,5 @@ export default defineProvider({
     return [config.agentToken, config.agentToken?.trim(), config.webhookSecret, decoded, pat]
   },
   create: (config, deps) => load().createLivechatAdapter(config, deps),
+  manualCleanup: (stored, webhookUrl) => load().manualCleanup(stored, webhookUrl),
 })

@@ -221,3 +221,14 @@ const unregisterWebhook = async (lc: Livechat, id: string): Promise<boolean> => 
     throw error
   }
 }
+
+/** Switching providers: what to remove by hand when the integration can no longer do it (the ids register stored). */
+export const manualCleanup = (stored: Record<string, unknown>, webhookUrl: string): string | undefined => {
+  const ids = storedWebhooks(stored.webhooks).map((w) => w.id)
+  if (ids.length === 0) return undefined
+  return (
+    `In the LiveChat Developer Console open your app → Blocks → Chat Webhooks and delete the ${ids.length} webhook(s) ` +
+    `that call ${webhookUrl} (ids ${ids.join(', ')}); or call the Configuration API's unregister_webhook with each id and ` +
+    'owner_client_id = your Client ID, using a personal access token with the webhooks.configuration:rw scope.'
+  )
+}

@@ -38,6 +38,8 @@ const BOT_AUTHOR = 'Botpress'
 const firstReplies = createCache<string>({ name: 'zendesk first replies', max: 10_000, ttlMs: 24 * 3_600_000 })
 
 export { basicAuth } from './api'
+/** Switching providers: the manual cleanup steps, reached through the registry's lazy `load()` (index.ts). */
+export { manualCleanup } from './setup'
 
 export const createZendeskAdapter = (config: ZendeskConfig, deps: ProviderDeps): ProviderAdapter => {
   const api = createApi(config, deps)

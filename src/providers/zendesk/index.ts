@@ -15,4 +15,5 @@ export default defineProvider({
   // The Authorization header is the key in base64: redacted like the secret itself.
   secrets: (config) => [config.keySecret, config.keySecret ? load().basicAuth(config).slice('Basic '.length) : undefined],
   create: (config, deps) => load().createZendeskAdapter(config, deps),
+  manualCleanup: (stored, webhookUrl) => load().manualCleanup(stored, webhookUrl),
 })

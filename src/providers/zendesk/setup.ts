@@ -343,3 +343,19 @@ export const createSetup = (config: ZendeskConfig, deps: Pick<ProviderDeps, 'sto
 }
 
 export type ZendeskSetup = ReturnType<typeof createSetup>
+
+/** Switching providers: what to remove by hand when the integration can no longer do it (the ids register stored). */
+export const manualCleanup = (stored: Record<string, unknown>, webhookUrl: string): string | undefined => {
+  const { integrationId, switchboardId, switchboardIntegrationId } = pick(stored)
+  if (!integrationId && !switchboardIntegrationId) return undefined
+  return [
+    switchboardId && switchboardIntegrationId
+      ? `With a Conversations API key of your app, delete the switchboard integration ${switchboardIntegrationId}: DELETE /v2/apps/<your app id>/switchboards/${switchboardId}/switchboardIntegrations/${switchboardIntegrationId}.`
+      : '',
+    integrationId
+      ? `Then delete the custom integration ${integrationId} (its webhook calls ${webhookUrl}): DELETE /v2/apps/<your app id>/integrations/${integrationId}.`
+      : '',
+  ]
+    .filter(Boolean)
+    .join(' ')
+}

@@ -216,6 +216,12 @@ export class ChatwootFake extends OperationRecorder<Call> implements FakeProvide
     return [...this.webhooks.values()].filter((w) => tokens.includes(new URL(w.url).searchParams.get('bp_token') ?? '')).length
   }
 
+  /** An account webhook the integration did not create: another system's URL, on events the integration does not use. */
+  plantForeignRegistration() {
+    const hook = this.addWebhook('https://elsewhere.example.com/chatwoot-hook', ['contact_created'])
+    return { exists: () => this.webhooks.has(hook.id), remove: () => void this.webhooks.delete(hook.id) }
+  }
+
   /** An agent of the account (GET /api/v1/accounts/{account_id}/agents lists it), by its Chatwoot user id. */
   knownAgent(): FakeAgent {
     const agent = { id: 'agent-known', name: 'Kim Known', pictureUrl: 'https://example.com/kim.png' }

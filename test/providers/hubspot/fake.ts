@@ -340,7 +340,7 @@ export class HubspotFake implements FakeProvider {
   // ─── webhooks HubSpot sends ─────────────────────────────────────────────────
 
   private ourChannel(): Channel | undefined {
-    return [...this.channels.values()].find((c) => !c.archived)
+    return [...this.channels.values()].find((c) => !c.archived && !this.foreign.has(c.id))
   }
 
   /** A request as Botpress forwards it, signed as HubSpot signs it for the URL it calls. */
@@ -422,7 +422,31 @@ export class HubspotFake implements FakeProvider {
 
   /** What connect creates: the custom channel (its channel account is archived with it). */
   registrations() {
-    return [...this.channels.values()].filter((c) => !c.archived).length
+    return [...this.channels.values()].filter((c) => !c.archived && !this.foreign.has(c.id)).length
+  }
+
+  private readonly foreign = new Set<string>()
+
+  /** A custom channel of the app that the integration did not create: it points at another system's URL. */
+  plantForeignRegistration() {
+    const id = String(++this.seq.channel)
+    this.channels.set(id, {
+      id,
+      name: 'Another system',
+      webhookUrl: 'https://elsewhere.example.com/hubspot-channel',
+      capabilities: {},
+      createdAt: new Date().toISOString(),
+      archived: false,
+      hiddenFor: 0,
+    })
+    this.foreign.add(id)
+    return {
+      exists: () => this.channels.get(id)?.archived === false,
+      remove: () => {
+        this.channels.delete(id)
+        this.foreign.delete(id)
+      },
+    }
   }
 
   /** An agent (actor) HubSpot knows: GET /conversations/v3/conversations/actors/{actorId} answers it. */

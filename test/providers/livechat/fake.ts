@@ -565,7 +565,31 @@ export class LivechatFake implements FakeProvider {
 
   /** What connect registers: the app's webhooks. */
   registrations() {
-    return this.webhooks.length
+    return this.webhooks.filter((w) => !this.foreign.has(w.id)).length
+  }
+
+  private readonly foreign = new Set<string>()
+
+  /** A webhook of our app that the integration did not register: made by hand for another system, with its own URL. */
+  plantForeignRegistration() {
+    const webhook: Webhook = {
+      id: `foreign-${randomBytes(6).toString('hex')}`,
+      url: 'https://elsewhere.example.com/livechat-hook',
+      action: 'chat_deactivated',
+      secret_key: 'another-systems-secret',
+      owner_client_id: CLIENT_ID,
+      type: 'license',
+      description: 'Another system',
+    }
+    this.webhooks.push(webhook)
+    this.foreign.add(webhook.id)
+    return {
+      exists: () => this.webhooks.some((w) => w.id === webhook.id),
+      remove: () => {
+        this.webhooks = this.webhooks.filter((w) => w.id !== webhook.id)
+        this.foreign.delete(webhook.id)
+      },
+    }
   }
 
   /** An agent of the license (configuration `get_agent` answers it). */

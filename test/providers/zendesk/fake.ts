@@ -199,6 +199,12 @@ export class ZendeskFake extends OperationRecorder<Call> implements FakeProvider
     })
   }
 
+  /** A custom integration of another system (its own name and webhook URL), which register and unregister leave alone. */
+  plantForeignRegistration() {
+    const foreign = this.addIntegration('Another system', 'https://elsewhere.example.com/zendesk-hook', ['conversation:message'])
+    return { exists: () => this.integrations.has(foreign.id), remove: () => void this.integrations.delete(foreign.id) }
+  }
+
   /** What register made that unregister must remove: integrations named as ours, and switchboard integrations linked to them. */
   registrations() {
     const ours = [...this.integrations.values()].filter((i) => i.displayName === integrationName(this.section()))
