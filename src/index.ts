@@ -6,6 +6,7 @@ import * as sdk from '@botpress/sdk'
 import { errorMessage } from './core/errors'
 import type { HitlIntegration } from './definition'
 import type { ChannelMessage } from './core/send'
+import { sweepClaims } from './core/claim'
 import { registerProviders } from './core/switching'
 import { activate, handleWebhook, type HandlerProps } from './runtime'
 
@@ -21,9 +22,13 @@ const message = async (props: MessageProps) => {
 export default new sdk.Integration<HitlIntegration>({
   register: async (props) => {
     // The active provider connected; the others drained, removed or cut (core/switching.ts).
-    const { active, switching } = activate(props)
+    const { active, switching, client } = activate(props)
     await registerProviders(switching, props.webhookUrl)
     active.logger.info(`registered with provider ${active.definition.title}`)
+    // Claims of assignments and closes applied over a day ago are litter (core/claim.ts): a bounded sweep per save.
+    await sweepClaims(client)
+      .then((removed) => removed && active.logger.info(`removed ${removed} expired exactly-once claims`))
+      .catch((error: unknown) => active.logger.warn(`expired exactly-once claims not removed this time: ${errorMessage(error)}`))
   },
   unregister: async (props) => {
     let resolved

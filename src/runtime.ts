@@ -113,7 +113,7 @@ export const activate = ({ ctx, client, logger }: HandlerProps, options: { webho
   }
   const owners: SessionOwners = { of: (name) => set.of(name), closed: (provider) => finishDrain(switching, provider) }
   const engineFor = (provider: ActiveProvider) => new Engine(bp, provider, { botId: ctx.botId, events: careful, owners })
-  return { active, set, switching, engine: engineFor(active), engineFor }
+  return { active, set, switching, client: bp, engine: engineFor(active), engineFor }
 }
 
 /** A webhook, routed to the provider whose proof it carries; a close that ends a drain removes that provider's registrations. */

@@ -54,3 +54,26 @@ describe('sweepClaims (claim users removed once past their retention)', () => {
     expect(c.deleted).toEqual([])
   })
 })
+
+describe('register sweeps expired claims (through the SDK handler and the Botpress emulator)', () => {
+  // Required here so that the unit tests above stay free of the rig.
+  const { HttpFake } = require('../providers/http/fake') as typeof import('../providers/http/fake')
+  const { useFakeRig } = require('../support/rig') as typeof import('../support/rig')
+  const rig = useFakeRig(new HttpFake(), { reset: true })
+
+  it('a save removes claim users older than the retention and keeps young claims and every other user', async () => {
+    const store = rig.emulator.store
+    const insert = (tags: Record<string, string>, msAgo: number) => {
+      const user = store.insertUser({ tags })
+      user.createdAt = new Date(Date.now() - msAgo).toISOString() // the store keeps this very object
+      return user.id
+    }
+    const old = [insert({ kind: CLAIM_KIND, claim: 'k1' }, 2 * day), insert({ kind: CLAIM_KIND, claim: 'k2' }, day + 60_000)]
+    const young = insert({ kind: CLAIM_KIND, claim: 'k3' }, 60_000)
+    const agent = insert({ kind: 'agent', externalId: 'a1', provider: 'http' }, 5 * day)
+    await rig.driver.register()
+    const left = rig.users().map((u: { id: string }) => u.id)
+    expect(left).toEqual(expect.arrayContaining([young, agent]))
+    for (const id of old) expect(left).not.toContain(id)
+  })
+})
