@@ -3,9 +3,9 @@
  * or one file each), the bot's notices. Chatwoot shows message content as Markdown; we send text as the user wrote it
  * and never build HTML.
  */
-import { openingText, renderOutbound } from '../../core/transcript'
+import { openingText } from '../../core/transcript'
 import type { HitlSessionExtras, OpenSessionInput, OutboundMessage } from '../../core/types'
-import { isWebUrl, splitText, type MediaKind } from '../shared'
+import { piecesOf as sharedPieces, splitText, type Piece } from '../shared'
 
 /**
  * Per message, below Chatwoot's own limit of 150,000 characters ([CW] app/models/message.rb `validates :content,
@@ -13,25 +13,10 @@ import { isWebUrl, splitText, type MediaKind } from '../shared'
  */
 export const MAX_CONTENT = 100_000
 
-export type Piece = { kind: 'text'; text: string } | { kind: 'media'; media: MediaKind; url: string; title?: string; fallback: string }
+export type { Piece } from '../shared'
 
-export const piecesOf = (message: OutboundMessage): Piece[] => {
-  switch (message.type) {
-    case 'text':
-      return splitText(message.text, { maxChars: MAX_CONTENT }).map((text) => ({ kind: 'text', text }))
-    case 'markdown':
-      return splitText(message.markdown, { maxChars: MAX_CONTENT }).map((text) => ({ kind: 'text', text }))
-    case 'location':
-      return [{ kind: 'text', text: renderOutbound(message) }]
-    case 'bloc':
-      return message.items.flatMap(piecesOf)
-    default: {
-      // Only a web URL is ever downloaded; anything else (data:, javascript:, relative) is shown as text, not fetched.
-      if (!isWebUrl(message.url)) return [{ kind: 'text', text: renderOutbound(message) }]
-      return [{ kind: 'media', media: message.type, url: message.url, title: message.title?.trim() || undefined, fallback: renderOutbound(message) }]
-    }
-  }
-}
+/** The end user's message as text parts of at most MAX_CONTENT characters and one file per piece. */
+export const piecesOf = (message: OutboundMessage): Piece[] => sharedPieces(message, MAX_CONTENT)
 
 /** A team id (digits) or a team's name; routing to a team is applied natively, so it is not repeated in the note. */
 export const isTeamId = (routing: string) => /^\d{1,12}$/.test(routing.trim())

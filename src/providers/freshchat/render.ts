@@ -2,9 +2,9 @@
  * What the agent reads in Freshchat: the opening messages of a conversation, the end user's messages as message parts,
  * the bot's notices. Freshchat shows `text.content` as plain text; nothing here builds HTML.
  */
-import { openingText, renderOutbound } from '../../core/transcript'
+import { openingText } from '../../core/transcript'
 import type { HitlSessionExtras, OpenSessionInput, OutboundMessage } from '../../core/types'
-import { isWebUrl, splitText, type MediaKind } from '../shared'
+import { piecesOf as sharedPieces, splitText, type Piece } from '../shared'
 
 /**
  * Characters per text part. Freshchat documents no maximum; long text goes out as several messages, in order, never
@@ -12,25 +12,10 @@ import { isWebUrl, splitText, type MediaKind } from '../shared'
  */
 export const MAX_CONTENT = 10_000
 
-export type Piece = { kind: 'text'; text: string } | { kind: 'media'; media: MediaKind; url: string; title?: string; fallback: string }
+export type { Piece } from '../shared'
 
-export const piecesOf = (message: OutboundMessage): Piece[] => {
-  switch (message.type) {
-    case 'text':
-      return splitText(message.text, { maxChars: MAX_CONTENT }).map((text) => ({ kind: 'text', text }))
-    case 'markdown':
-      return splitText(message.markdown, { maxChars: MAX_CONTENT }).map((text) => ({ kind: 'text', text }))
-    case 'location':
-      return [{ kind: 'text', text: renderOutbound(message) }]
-    case 'bloc':
-      return message.items.flatMap(piecesOf)
-    default: {
-      // Only a web URL is ever downloaded; anything else (data:, javascript:, relative) is shown as text, not fetched.
-      if (!isWebUrl(message.url)) return [{ kind: 'text', text: renderOutbound(message) }]
-      return [{ kind: 'media', media: message.type, url: message.url, title: message.title?.trim() || undefined, fallback: renderOutbound(message) }]
-    }
-  }
-}
+/** The end user's message as text parts of at most MAX_CONTENT characters and one file per piece. */
+export const piecesOf = (message: OutboundMessage): Piece[] => sharedPieces(message, MAX_CONTENT)
 
 export type MessagePart =
   | { text: { content: string } }

@@ -2,3 +2,4 @@
 export * from './values'
 export * from './text'
 export * from './files'
+export * from './pieces'
