@@ -1,0 +1,14 @@
+/** @jest-config-loader esbuild-register */
+import type { Config } from 'jest'
+import base from '../../jest.config'
+
+// The suite StrykerJS runs against each mutant (stryker.config.mjs): the whole unit, conformance and reliability suite,
+// without the tests that build or drive the bundle, a browser or child processes (they test the bundle on disk, not the
+// instrumented sources) and without the fuzzers (1,000 requests per provider per mutant; `npm test` still runs them).
+const config: Config = {
+  ...base,
+  rootDir: '../..',
+  testPathIgnorePatterns: ['/node_modules/', '/test/e2e/', '/test/playground/', '/test/dev/', '/test/reliability/fuzz/', '/test/core/deploy-body\\.test\\.ts$'],
+}
+
+export default config
