@@ -30,6 +30,8 @@ export default {
   // a test that takes twice its unmutated time (plus 10 s for a loaded machine) is stuck in a loop.
   timeoutFactor: 2,
   timeoutMS: 10000,
+  // The first run (the whole suite in one process, recording which test covers which mutant) takes 10-20 min here.
+  dryRunTimeoutMinutes: 60,
   reporters: ['clear-text', 'progress-append-only', 'json'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   thresholds: { high: 90, low: 80, break: null },
