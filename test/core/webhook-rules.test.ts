@@ -107,6 +107,24 @@ describe('engine rules for every provider', () => {
       await e.handleWebhook(request(closed(session, 6_000)))
       expect(rig.events('hitlStopped').map((x) => x.conversationId)).toEqual([conversationId])
     })
+
+    it('the boundary: an event at the same time as the last applied one is not a replay, one a millisecond older is', async () => {
+      // Providers date events to the second (or the same millisecond): a transfer and the next assignment, or an
+      // assignment and a close, can carry the same time and must both apply. Only strictly older is a replay.
+      const { conversationId, session } = await open()
+      const e = engine()
+      expect((await e.handleWebhook(request(assigned(session, alice, 7_000)))).status).toBe(200)
+      expect((await e.handleWebhook(request(assigned(session, bob, 7_000)))).status).toBe(200)
+      expect(assignedTo(conversationId)).toEqual(['Alice', 'Bob'])
+      expect(rig.conversation(conversationId).tags).toMatchObject({ agentId: bob.id, lastEventAt: '7000' })
+      expect((await e.handleWebhook(request(assigned(session, alice, 6_999)))).status).toBe(200)
+      expect(assignedTo(conversationId)).toEqual(['Alice', 'Bob'])
+      expect(rig.conversation(conversationId).tags).toMatchObject({ agentId: bob.id, lastEventAt: '7000' })
+      expect((await e.handleWebhook(request(closed(session, 6_999)))).status).toBe(200)
+      expect(rig.events('hitlStopped')).toHaveLength(0)
+      expect((await e.handleWebhook(request(closed(session, 7_000)))).status).toBe(200)
+      expect(rig.events('hitlStopped').map((x) => x.conversationId)).toEqual([conversationId])
+    })
   })
 
   describe('unsafe media URLs (issue 12)', () => {
