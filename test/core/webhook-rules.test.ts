@@ -128,6 +128,8 @@ describe('engine rules for every provider', () => {
   })
 
   describe('agents on a warm instance (module memory is only a cache)', () => {
+    type Agent = { id: string; name: string; pictureUrl?: string }
+    const saidBy = (session: { id: string }, text: string, agent: Agent): InboundEvent => ({ kind: 'agentMessage', session, messageId: `m-${text}`, agent, messages: [{ type: 'text', text }] })
     const agentUsers = () => rig.users().filter((u) => u.tags.kind === 'agent')
     const userCalls = () => {
       const counts = rig.emulator.counts()
@@ -139,23 +141,23 @@ describe('engine rules for every provider', () => {
       const e = engine()
       const A1 = 'https://example.com/alice-1.png'
       const A2 = 'https://example.com/alice-2.png'
-      await e.handleWebhook(request(assigned(session, { ...alice, pictureUrl: A1 } as typeof alice, 1_000)))
+      await e.handleWebhook(request({ kind: 'agentAssigned', session, agent: { ...alice, pictureUrl: A1 }, at: 1_000 }))
       expect(agentUsers().map((u) => [u.name, u.pictureUrl])).toEqual([['Alice', A1]])
 
       // Same name and avatar: answered from memory.
       const warm = userCalls()
-      await e.handleWebhook(request({ ...said(session, 'one'), agent: { ...alice, pictureUrl: A1 } }))
+      await e.handleWebhook(request(saidBy(session, 'one', { ...alice, pictureUrl: A1 })))
       expect(userCalls()).toEqual(warm)
 
       // Renamed on the provider: the cached entry is stale and must not answer.
-      await e.handleWebhook(request({ ...said(session, 'two'), agent: { id: alice.id, name: 'Alice Martin', pictureUrl: A1 } }))
+      await e.handleWebhook(request(saidBy(session, 'two', { id: alice.id, name: 'Alice Martin', pictureUrl: A1 })))
       expect(agentUsers().map((u) => [u.name, u.pictureUrl])).toEqual([['Alice Martin', A1]])
       // A new avatar, the name unchanged.
-      await e.handleWebhook(request({ ...said(session, 'three'), agent: { id: alice.id, name: 'Alice Martin', pictureUrl: A2 } }))
+      await e.handleWebhook(request(saidBy(session, 'three', { id: alice.id, name: 'Alice Martin', pictureUrl: A2 })))
       expect(agentUsers().map((u) => [u.name, u.pictureUrl])).toEqual([['Alice Martin', A2]])
       // The refreshed user is what memory holds now: the same agent again costs nothing.
       const refreshed = userCalls()
-      await e.handleWebhook(request({ ...said(session, 'four'), agent: { id: alice.id, name: 'Alice Martin', pictureUrl: A2 } }))
+      await e.handleWebhook(request(saidBy(session, 'four', { id: alice.id, name: 'Alice Martin', pictureUrl: A2 })))
       expect(userCalls()).toEqual(refreshed)
       const authors = rig.messagesOf(conversationId).filter((m) => m.userId !== rig.botUserId).map((m) => m.userId)
       expect(authors).toEqual(Array(4).fill(agentUsers()[0]!.id))
@@ -168,10 +170,10 @@ describe('engine rules for every provider', () => {
       const [user] = agentUsers()
       // A cold instance applied a rename meanwhile (Botpress holds the truth).
       rig.emulator.store.updateUser({ params: { id: user!.id }, query: {}, body: { name: 'Alice Martin' } } as never)
-      await e.handleWebhook(request({ ...said(session, 'from the new name'), agent: { id: alice.id, name: 'Alice Martin' } }))
+      await e.handleWebhook(request(saidBy(session, 'from the new name', { id: alice.id, name: 'Alice Martin' })))
       expect(agentUsers().map((u) => u.name)).toEqual(['Alice Martin'])
       // The provider renames her back: the warm cache (holding "Alice Martin") must not swallow it.
-      await e.handleWebhook(request({ ...said(session, 'and back'), agent: alice }))
+      await e.handleWebhook(request(saidBy(session, 'and back', alice)))
       expect(agentUsers().map((u) => u.name)).toEqual(['Alice'])
     })
   })
