@@ -127,6 +127,19 @@ describe('engine rules for every provider', () => {
     })
   })
 
+  describe('session ids', () => {
+    it('an id longer than a tag value (500 characters) cannot be a session: not even looked up; 500 is', async () => {
+      const e = engine()
+      const lookups = () => rig.emulator.counts().listConversations ?? 0
+      const before = lookups()
+      expect((await e.handleWebhook(request(closed({ id: 'x'.repeat(501) }))))).toMatchObject({ status: 200 })
+      expect(lookups()).toBe(before)
+      expect((await e.handleWebhook(request(closed({ id: 'x'.repeat(500) }))))).toMatchObject({ status: 200 })
+      expect(lookups()).toBe(before + 1)
+      expect(rig.events('hitlStopped')).toHaveLength(0)
+    })
+  })
+
   describe('agents on a warm instance (module memory is only a cache)', () => {
     type Agent = { id: string; name: string; pictureUrl?: string }
     const saidBy = (session: { id: string }, text: string, agent: Agent): InboundEvent => ({ kind: 'agentMessage', session, messageId: `m-${text}`, agent, messages: [{ type: 'text', text }] })
