@@ -138,6 +138,18 @@ describe('engine rules for every provider', () => {
       expect(lookups()).toBe(before + 1)
       expect(rig.events('hitlStopped')).toHaveLength(0)
     })
+
+    it('an event for an unknown session waits (503) for a session opening now, not for one stuck opening for over 2 minutes', async () => {
+      const e = engine()
+      const { conversation } = rig.emulator.store.createConversation({ body: { channel: 'hitl', tags: { provider: 'http', status: 'opening' } } } as never) as {
+        conversation: { createdAt: string }
+      }
+      const event = () => request(said({ id: 'not-tagged-yet' }, `hi ${Math.random()}`))
+      expect((await e.handleWebhook(event())).status).toBe(503)
+      conversation.createdAt = new Date(Date.now() - 121_000).toISOString()
+      expect(rig.conversations().find((c) => c.tags.status === 'opening')!.createdAt).toBe(conversation.createdAt)
+      expect((await e.handleWebhook(event())).status).toBe(200)
+    })
   })
 
   describe('agents on a warm instance (module memory is only a cache)', () => {
