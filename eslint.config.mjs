@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.botpress/', 'coverage/', 'test-artifacts/', '**/*.cjs', '**/*.mjs'] },
+  { ignores: ['node_modules/', '.botpress/', 'coverage/', 'test-artifacts/', '.stryker-tmp/', 'reports/', '**/*.cjs', '**/*.mjs'] },
   ...tseslint.configs.recommended,
   {
     rules: {

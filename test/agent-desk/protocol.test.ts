@@ -141,6 +141,7 @@ describe('agent desk: protocol endpoints (unsigned)', () => {
     }
     expect(desk.violations).toHaveLength(cases.length)
     expect(desk.violations[1]).toMatchObject({ direction: 'in', operationId: 'createRemoteConversation', path: '/createRemoteConversation' })
+    expect(desk.requests.length).toBeGreaterThan(0)
     expect(desk.requests.every((r) => r.status === 400 && !r.valid && r.errors?.length)).toBe(true)
     expect(desk.tickets).toEqual([])
     expect(desk.users).toEqual([])

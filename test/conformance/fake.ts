@@ -84,8 +84,14 @@ export interface FakeProvider {
   forged(req: WebhookRequest): WebhookRequest
   /** Reliability suite (test/reliability): a request carrying `body` exactly as given, correctly authenticated. */
   signed?(body: string, opts?: { path?: string }): WebhookRequest
-  /** The same request with a signature of the right length whose last character differs. */
+  /** The same request with a proof of another length (e.g. one character more), or of the right length whose last character differs. */
   wrongLength?(req: WebhookRequest): WebhookRequest
+  /**
+   * Authenticity (one character off): the same request with every form of its proof changed at one character, the
+   * first, middle or last significant one, same length and alphabet. Optional: without it, test/reliability/proof.ts
+   * finds the proof where `forged` tampers with it (headers, query parameters, top-level JSON body fields).
+   */
+  oneCharOff?(req: WebhookRequest, at: 'first' | 'middle' | 'last'): WebhookRequest
   /** The same request signed at a time outside the provider's window (only where signatures carry a timestamp). */
   stale?(req: WebhookRequest): WebhookRequest
   /**

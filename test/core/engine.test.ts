@@ -61,12 +61,12 @@ describe('engine', () => {
   it('a session opened with another provider before a switch is stopped, with a clear error to the bot', async () => {
     const { userId, conversationId } = await open()
     // The owner moved to another platform: this session's provider is no longer the active one.
-    const conversation = rig.emulator.store.updateConversation({
+    rig.emulator.store.updateConversation({
       params: { id: conversationId },
       query: {},
       body: { tags: { provider: 'some-old-provider' } },
     } as any)
-    expect(conversation).toBeDefined()
+    expect(rig.conversation(conversationId).tags.provider).toBe('some-old-provider')
     await expect(rig.driver.sendMessage({ conversationId, type: 'text', payload: { text: 'still there?', userId } })).rejects.toThrow(
       /opened with provider "some-old-provider" but the integration now uses "http": the session was stopped/
     )
@@ -82,7 +82,9 @@ describe('engine', () => {
     const before = fake.requestCount()
     await expect(rig.driver.callAction('stopHitl', { conversationId })).resolves.toEqual({})
     expect(fake.requestCount()).toBe(before)
-    await expect(rig.driver.callAction('stopHitl', { conversationId: 'conv_0000000000000000000000000000' })).rejects.toThrow()
+    const { conversation: other } = rig.emulator.store.createConversation({ body: { channel: 'channel', tags: {} } } as any)
+    await expect(rig.driver.callAction('stopHitl', { conversationId: other.id })).rejects.toThrow(`Conversation ${other.id} is not a HITL session of this integration`)
+    expect(fake.requestCount()).toBe(before)
   })
 
   it('register fails naming every missing field, and names an unknown provider', async () => {
@@ -107,6 +109,21 @@ describe('engine', () => {
     const agents = rig.users().filter((u) => u.tags.kind === 'agent')
     expect(agents).toHaveLength(1)
     expect(rig.messagesOf(conversationId).at(-1)!.userId).toBe(agents[0]!.id)
+  })
+
+  it('each item of a bloc reaches the desk with its own botpressMessageId: a desk deduplicating on it keeps them all', async () => {
+    const { userId, conversationId, sessionId } = await open()
+    const items = ['one', 'two', 'three'].map((text) => ({ type: 'text', payload: { text } }))
+    await rig.driver.sendMessage({ conversationId, type: 'bloc', payload: { userId, items } })
+    await rig.driver.sendMessage({ conversationId, type: 'text', payload: { text: 'four', userId } })
+    const sent = fake.desk.tickets.find((t) => t.id === sessionId)!.messages.filter((m) => m.from !== 'agent')
+    expect(sent.map((m) => (m.payload as { text?: string }).text)).toEqual(['one', 'two', 'three', 'four'])
+    const ids = sent.map((m) => m.botpressMessageId!)
+    // The bloc's items: the Botpress message id with the item's index; a single message: the id itself.
+    const bloc = /^(.+):0$/.exec(ids[0]!)?.[1]
+    expect(ids.slice(0, 3)).toEqual([`${bloc}:0`, `${bloc}:1`, `${bloc}:2`])
+    expect(ids[3]).toMatch(/^[^:]+$/)
+    expect(ids[3]).not.toBe(bloc)
   })
 
   it('concurrent webhooks over Botpress ingress: 100 messages across 10 sessions, none lost, each session in order', async () => {

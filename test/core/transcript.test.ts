@@ -151,7 +151,9 @@ describe('links that reach a person are http(s) only', () => {
     ]
     const t = buildTranscript(history, names)
     expect(t.text).toBe(['Bot: [Card]', '  [Card]', '  [Card] ok', 'Bot: [Bloc]', 'Bot: [Location] ?, ?', 'Bot: Pick', '  1. v'].join('\n'))
-    expect(toOutbound('bloc', (deep as { payload: Record<string, unknown> }).payload)).toBeTruthy()
+    // Nesting is cut at a fixed depth: what is deeper is named, never recursed into.
+    const bloc = (item: unknown) => ({ type: 'bloc', items: [item] })
+    expect(toOutbound('bloc', (deep as { payload: Record<string, unknown> }).payload)).toEqual(bloc(bloc(bloc(bloc({ type: 'text', text: '[Bloc]' })))))
     expect(t.text).not.toMatch(/undefined/)
   })
 })

@@ -107,6 +107,100 @@ describe('engine rules for every provider', () => {
       await e.handleWebhook(request(closed(session, 6_000)))
       expect(rig.events('hitlStopped').map((x) => x.conversationId)).toEqual([conversationId])
     })
+
+    it('the boundary: an event at the same time as the last applied one is not a replay, one a millisecond older is', async () => {
+      // Providers date events to the second (or the same millisecond): a transfer and the next assignment, or an
+      // assignment and a close, can carry the same time and must both apply. Only strictly older is a replay.
+      const { conversationId, session } = await open()
+      const e = engine()
+      expect((await e.handleWebhook(request(assigned(session, alice, 7_000)))).status).toBe(200)
+      expect((await e.handleWebhook(request(assigned(session, bob, 7_000)))).status).toBe(200)
+      expect(assignedTo(conversationId)).toEqual(['Alice', 'Bob'])
+      expect(rig.conversation(conversationId).tags).toMatchObject({ agentId: bob.id, lastEventAt: '7000' })
+      expect((await e.handleWebhook(request(assigned(session, alice, 6_999)))).status).toBe(200)
+      expect(assignedTo(conversationId)).toEqual(['Alice', 'Bob'])
+      expect(rig.conversation(conversationId).tags).toMatchObject({ agentId: bob.id, lastEventAt: '7000' })
+      expect((await e.handleWebhook(request(closed(session, 6_999)))).status).toBe(200)
+      expect(rig.events('hitlStopped')).toHaveLength(0)
+      expect((await e.handleWebhook(request(closed(session, 7_000)))).status).toBe(200)
+      expect(rig.events('hitlStopped').map((x) => x.conversationId)).toEqual([conversationId])
+    })
+  })
+
+  describe('session ids', () => {
+    it('an id longer than a tag value (500 characters) cannot be a session: not even looked up; 500 is', async () => {
+      const e = engine()
+      const lookups = () => rig.emulator.counts().listConversations ?? 0
+      const before = lookups()
+      expect((await e.handleWebhook(request(closed({ id: 'x'.repeat(501) }))))).toMatchObject({ status: 200 })
+      expect(lookups()).toBe(before)
+      expect((await e.handleWebhook(request(closed({ id: 'x'.repeat(500) }))))).toMatchObject({ status: 200 })
+      expect(lookups()).toBe(before + 1)
+      expect(rig.events('hitlStopped')).toHaveLength(0)
+    })
+
+    it('an event for an unknown session waits (503) for a session opening now, not for one stuck opening for over 2 minutes', async () => {
+      const e = engine()
+      const { conversation } = rig.emulator.store.createConversation({ body: { channel: 'hitl', tags: { provider: 'http', status: 'opening' } } } as never) as {
+        conversation: { createdAt: string }
+      }
+      const event = () => request(said({ id: 'not-tagged-yet' }, `hi ${Math.random()}`))
+      expect((await e.handleWebhook(event())).status).toBe(503)
+      conversation.createdAt = new Date(Date.now() - 121_000).toISOString()
+      expect(rig.conversations().find((c) => c.tags.status === 'opening')!.createdAt).toBe(conversation.createdAt)
+      expect((await e.handleWebhook(event())).status).toBe(200)
+    })
+  })
+
+  describe('agents on a warm instance (module memory is only a cache)', () => {
+    type Agent = { id: string; name: string; pictureUrl?: string }
+    const saidBy = (session: { id: string }, text: string, agent: Agent): InboundEvent => ({ kind: 'agentMessage', session, messageId: `m-${text}`, agent, messages: [{ type: 'text', text }] })
+    const agentUsers = () => rig.users().filter((u) => u.tags.kind === 'agent')
+    const userCalls = () => {
+      const counts = rig.emulator.counts()
+      return { getOrCreateUser: counts.getOrCreateUser ?? 0, updateUser: counts.updateUser ?? 0, listUsers: counts.listUsers ?? 0 }
+    }
+
+    it('a rename or a new avatar in an event reaches the Botpress user; an unchanged agent costs no user request', async () => {
+      const { conversationId, session } = await open()
+      const e = engine()
+      const A1 = 'https://example.com/alice-1.png'
+      const A2 = 'https://example.com/alice-2.png'
+      await e.handleWebhook(request({ kind: 'agentAssigned', session, agent: { ...alice, pictureUrl: A1 }, at: 1_000 }))
+      expect(agentUsers().map((u) => [u.name, u.pictureUrl])).toEqual([['Alice', A1]])
+
+      // Same name and avatar: answered from memory.
+      const warm = userCalls()
+      await e.handleWebhook(request(saidBy(session, 'one', { ...alice, pictureUrl: A1 })))
+      expect(userCalls()).toEqual(warm)
+
+      // Renamed on the provider: the cached entry is stale and must not answer.
+      await e.handleWebhook(request(saidBy(session, 'two', { id: alice.id, name: 'Alice Martin', pictureUrl: A1 })))
+      expect(agentUsers().map((u) => [u.name, u.pictureUrl])).toEqual([['Alice Martin', A1]])
+      // A new avatar, the name unchanged.
+      await e.handleWebhook(request(saidBy(session, 'three', { id: alice.id, name: 'Alice Martin', pictureUrl: A2 })))
+      expect(agentUsers().map((u) => [u.name, u.pictureUrl])).toEqual([['Alice Martin', A2]])
+      // The refreshed user is what memory holds now: the same agent again costs nothing.
+      const refreshed = userCalls()
+      await e.handleWebhook(request(saidBy(session, 'four', { id: alice.id, name: 'Alice Martin', pictureUrl: A2 })))
+      expect(userCalls()).toEqual(refreshed)
+      const authors = rig.messagesOf(conversationId).filter((m) => m.userId !== rig.botUserId).map((m) => m.userId)
+      expect(authors).toEqual(Array(4).fill(agentUsers()[0]!.id))
+    })
+
+    it('another instance renamed the agent meanwhile: memory never overrides the name the provider sends', async () => {
+      const { session } = await open()
+      const e = engine()
+      await e.handleWebhook(request(assigned(session, alice, 1_000)))
+      const [user] = agentUsers()
+      // A cold instance applied a rename meanwhile (Botpress holds the truth).
+      rig.emulator.store.updateUser({ params: { id: user!.id }, query: {}, body: { name: 'Alice Martin' } } as never)
+      await e.handleWebhook(request(saidBy(session, 'from the new name', { id: alice.id, name: 'Alice Martin' })))
+      expect(agentUsers().map((u) => u.name)).toEqual(['Alice Martin'])
+      // The provider renames her back: the warm cache (holding "Alice Martin") must not swallow it.
+      await e.handleWebhook(request(saidBy(session, 'and back', alice)))
+      expect(agentUsers().map((u) => u.name)).toEqual(['Alice'])
+    })
   })
 
   describe('unsafe media URLs (issue 12)', () => {

@@ -99,6 +99,7 @@ describe.each(['in-process', 'http'] as const)('IntegrationDriver (%s)', (mode) 
     const { userId } = await driver.callAction('createUser', { name: 'Jane', externalId: 'c-1' })
     expect(emulator.store.user(userId)).toMatchObject({ name: 'Jane', tags: { externalId: 'c-1' } })
     expect((await driver.callAction('createUser', { name: 'Jane', externalId: 'c-1' })).userId).toBe(userId)
+    expect(emulator.requests.length).toBeGreaterThan(0)
     expect(emulator.requests.every((r) => r.integrationId === emulator.integrationId)).toBe(true)
   })
 

@@ -9,6 +9,7 @@ import type { FakeProvider } from '../conformance/fake'
 import type { WebhookRequest } from '../../src/core/types'
 import { eachProvider } from './fakes'
 import { record } from './results'
+import { oneCharOff, POSITIONS } from './proof'
 
 const alice = { id: 'agent-alice', name: 'Alice' }
 
@@ -45,6 +46,8 @@ eachProvider('authenticity: %s', (name, make) => {
     ['missing', async () => fake.unsigned(await valid())],
     ['forged', async () => fake.forged(await valid())],
     ['wrong-length', async () => (fake.wrongLength ? fake.wrongLength(await valid()) : undefined)],
+    // Same length, same alphabet, one character changed: only a comparison of every character refuses these.
+    ...POSITIONS.map((at): [string, () => Promise<WebhookRequest>] => [`one character off (${at})`, async () => oneCharOff(fake, await valid(), at)]),
     ['stale', async () => (fake.stale ? fake.stale(await valid()) : undefined)],
     [
       'replayed onto another body',

@@ -137,7 +137,7 @@ describe('slow channel connection', () => {
     const { adapter, store, logs } = makeAdapter(fake)
     await adapter.connect({ webhookUrl: WEBHOOK_URL })
     expect(activeAccounts()).toHaveLength(1)
-    expect(store.data.channelAccountId).toBeDefined()
+    expect(store.data.channelAccountId).toBe(activeAccounts()[0]!.id)
     expect(logs.filter((l) => l.startsWith('warn'))).toEqual([])
   })
 
@@ -147,7 +147,8 @@ describe('slow channel connection', () => {
     const { adapter, store, logs } = makeAdapter(fake)
     await expect(adapter.connect({ webhookUrl: WEBHOOK_URL })).resolves.toBeUndefined()
     expect(logs.join('\n')).toMatch(/HubSpot is still connecting the new custom channel \d+ \(this can take over a minute\)/)
-    expect(store.data.channelId).toBeDefined()
+    expect(activeChannels()).toHaveLength(1)
+    expect(store.data.channelId).toBe(activeChannels()[0]!.id)
     expect(store.data.channelAccountId).toBeUndefined()
 
     // saving again while HubSpot is still busy: same channel
@@ -162,8 +163,9 @@ describe('slow channel connection', () => {
     // HubSpot catches up: the next hand-off connects the help desk and goes through
     activeChannels()[0]!.hiddenFor = 0
     const opened = await open(adapter)
-    expect(opened.altId).toBeDefined()
     expect(activeAccounts()).toHaveLength(1)
+    // The session is the thread HubSpot opened on the account connected just now.
+    expect([...fake.threads.values()].filter((t) => t.id === opened.altId).map((t) => t.channelAccountId)).toEqual([activeAccounts()[0]!.id])
     expect(activeChannels()).toHaveLength(1)
   })
 })

@@ -120,6 +120,27 @@ describe('openSession', () => {
     expect(typeof body.timestamp).toBe('string')
   })
 
+  it('markup and javascript: in the title and description stay text in the opening rich text (HubSpot renders it)', async () => {
+    const { adapter } = await connected()
+    const profile = { name: 'Ada', email: 'ada@example.com' }
+    const contact = await adapter.createContact(profile)
+    await adapter.openSession({
+      botpressConversationId: 'conv_markup',
+      contact: contactRef(contact.id, profile, contact.data),
+      title: `<img src=x onerror=alert(1)> [click](javascript:alert(1)) javascript:alert(2) 'q'`,
+      description: '<a href="javascript:alert(3)">Order</a> & <script>x</script>',
+      extras: {},
+      transcript: transcript(''),
+    })
+    const [first] = fake.thread('bp-conv_markup')!.messages
+    expect(first!.richText).toBe(
+      '<p><strong>Title:</strong> &lt;img src=x onerror=alert(1)&gt; [click](javascript:alert(1)) javascript:alert(2) &#39;q&#39;</p>' +
+        '<p><strong>Description:</strong> &lt;a href=&quot;javascript:alert(3)&quot;&gt;Order&lt;/a&gt; &amp; &lt;script&gt;x&lt;/script&gt;</p>'
+    )
+    // The plain-text alternative carries them as the user wrote them.
+    expect(first!.text).toBe(`Title: <img src=x onerror=alert(1)> [click](javascript:alert(1)) javascript:alert(2) 'q'\nDescription: <a href="javascript:alert(3)">Order</a> & <script>x</script>`)
+  })
+
   it('opening again (a retried startHitl) publishes nothing twice', async () => {
     const { adapter } = await connected()
     const a = await openFor(adapter, { name: 'Ada', email: 'ada@example.com' }, 'conv_8')

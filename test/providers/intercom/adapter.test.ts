@@ -270,7 +270,7 @@ describe('openSession', () => {
     const { adapter, logs } = makeAdapter()
     fake.inject('manageConversation', { status: 404, body: { type: 'error.list', errors: [{ code: 'team_not_found', message: 'Team not found' }] } })
     const { id } = await openFor(adapter, { extras: { routing: '999' } })
-    expect(fake.conversation(id)).toBeDefined()
+    expect(fake.conversation(id)).toMatchObject({ id, state: 'open' })
     expect(logs.join('\n')).toMatch(/warn: Intercom: could not assign the conversation to team 999: .*team_not_found/)
   })
 

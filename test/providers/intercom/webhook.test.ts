@@ -81,8 +81,19 @@ describe('intercom webhooks: X-Hub-Signature', () => {
     expect(reply.body).not.toContain(CLIENT_SECRET)
   })
 
-  it('never throws on odd input (constant-time comparison of unequal lengths)', () => {
-    expect(() => adapter.verifyWebhook({ ...req, headers: { 'x-hub-signature': 'sha1=' + 'é'.repeat(40) } })).not.toThrow()
+  it('never throws on odd input (constant-time comparison of unequal lengths): refuses it as a mismatch', () => {
+    // 40 characters but 80 bytes: a byte-length comparison that threw would turn this into a 500.
+    expect(adapter.verifyWebhook({ ...req, headers: { 'x-hub-signature': 'sha1=' + 'é'.repeat(40) } })).toEqual({ ok: false, reason: 'X-Hub-Signature mismatch' })
+  })
+
+  it('accepts the hex digest in upper case (hex is case-insensitive) but not with one digit changed', () => {
+    const sig = req.headers['x-hub-signature']!
+    expect(adapter.verifyWebhook({ ...req, headers: { 'x-hub-signature': sig.toUpperCase().replace('SHA1=', 'sha1=') } })).toEqual({ ok: true })
+    const hex = sig.slice('sha1='.length)
+    for (const i of [0, 20, hex.length - 1]) {
+      const off = `sha1=${hex.slice(0, i)}${hex[i] === '0' ? '1' : '0'}${hex.slice(i + 1)}`
+      expect(adapter.verifyWebhook({ ...req, headers: { 'x-hub-signature': off } })).toEqual({ ok: false, reason: 'X-Hub-Signature mismatch' })
+    }
   })
 })
 
