@@ -47,6 +47,12 @@ const RECOVERS: Record<string, Readonly<Record<string, Outcome>>> = {
   livechat: { ...RETRIED_503_AND_TIMEOUT('stopHitl'), 'stopHitl · connection reset': 'carried on' },
   hubspot: RETRIED_503_AND_TIMEOUT('createUser', 'startHitl', 'message', 'stopHitl'),
   chatwoot: RETRIED_503_AND_TIMEOUT('createUser', 'stopHitl'),
+  // Zendesk: CreateUser is repeatable (a fixed externalId: a stored user answers 409, then found); startHitl's first
+  // request reads the app (GetApp); stopHitl's is the release of control.
+  zendesk: RETRIED_503_AND_TIMEOUT('createUser', 'startHitl', 'stopHitl'),
+  // Freshchat: createUser and startHitl start with reads (the user search; the topic and group lookups); stopHitl's is
+  // the resolution (a PUT).
+  freshchat: RETRIED_503_AND_TIMEOUT('createUser', 'startHitl', 'stopHitl'),
 }
 const expectedOutcome = (provider: string, row: string, fault: string): Outcome | undefined => {
   if (fault === '429 with Retry-After') return 'retried'

@@ -28,7 +28,9 @@ const createContactWith = async (api: ZendeskApi, externalId: string, input: Pic
     ...(email ? { email } : {}),
     ...(isWebUrl(input.pictureUrl, 2048) ? { avatarUrl: input.pictureUrl } : {}),
   }
-  const created = await api.call({ method: 'POST', path: 'users', json: { externalId, profile }, okStatuses: [409], operation: 'CreateUser' })
+  // Safe to repeat after a 5xx or a timeout: the external id is fixed before the first try, so a user stored by an attempt
+  // whose answer was lost makes the repeat answer 409 (CreateUser responses), which finds that same user below.
+  const created = await api.call({ method: 'POST', path: 'users', json: { externalId, profile }, okStatuses: [409], operation: 'CreateUser', idempotent: true })
   let id = created.status === 409 ? undefined : userIdOf(created.body)
   if (created.status === 409) {
     const found = await api.call({ path: `users/${encodeURIComponent(externalId)}`, operation: 'GetUser' })
