@@ -30,6 +30,7 @@ const LONGEST_BACKOFF_MS = 8_000
 const NO_RESET_IN_ANSWER: Record<string, string> = {
   livechat: 'too_many_requests, no header (platform.text.com/docs/messaging/agent-chat-api#possible-errors)',
   chatwoot: "Rack::Attack's default 429, no Retry-After (config/initializers/rack_attack.rb)",
+  zendesk: 'too_many_requests, no reset header: back off with jitter (github:zendesk/sunshine-conversations-api-spec openapi.yaml, info.description "Rate Limits")',
 }
 
 eachProvider('rate limits: %s', (name, make) => {
