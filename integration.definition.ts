@@ -7,7 +7,7 @@ export default new sdk.IntegrationDefinition({
   version: '0.1.0',
   title: 'HITL Hub',
   description:
-    'Hand a bot conversation to a human agent on Intercom, LiveChat, HubSpot Help Desk, Chatwoot or your own HTTP service. Pick the provider in the configuration; switch later without touching a flow.',
+    'Hand a bot conversation to a human agent on Intercom, LiveChat, HubSpot Help Desk, Chatwoot, Zendesk, Freshchat or your own HTTP service. Pick the provider in the configuration; switch later without touching a flow.',
   readme: 'hub.md',
   icon: 'icon.svg',
   configuration: { schema: configurationSchema },
