@@ -22,7 +22,7 @@ import type {
   SessionRef,
   WebhookRequest,
 } from '../../core/types'
-import { asId, contentTypeFor, isRecord, isWebUrl, str, uploadName } from '../shared'
+import { asId, contentTypeFor, isRecord, isRefusedUpload, isWebUrl, str, uploadName } from '../shared'
 import { createApi, TITLE, unwrap } from './api'
 import type { ChatwootConfig } from './config'
 import { createContacts } from './contacts'
@@ -34,8 +34,6 @@ import { parseWebhook, TIMESTAMP_HEADER, timeOf, urlToken, verifyWebhook } from 
 /** Switching providers: the manual cleanup steps, reached through the registry's lazy `load()` (index.ts). */
 export { manualCleanup } from './setup'
 export const MAX_UPLOAD_BYTES = DEFAULT_MEDIA_MAX_BYTES
-/** Answers to an upload that mean "not this file" (too large, type refused): the message degrades to a titled link. */
-const UPLOAD_REFUSED = [400, 413, 415, 422]
 
 const enc = encodeURIComponent
 const digits = (id: string) => (/^\d{1,18}$/.test(id) ? Number(id) : undefined)
@@ -118,7 +116,7 @@ export const createChatwootAdapter = (config: ChatwootConfig, deps: ProviderDeps
       const res = await api.call({ method: 'POST', path: `conversations/${enc(conversationId)}/messages`, body: form, operation: 'create message with attachment' })
       return isRecord(res.body) ? asId(res.body.id) : undefined
     } catch (error) {
-      if (!(error instanceof ProviderError && UPLOAD_REFUSED.includes(error.details.status ?? 0))) throw error
+      if (!isRefusedUpload(error)) throw error
       log.warn(`Chatwoot refused the ${piece.media} upload (${error.message}); sent as a link`)
       return link()
     }

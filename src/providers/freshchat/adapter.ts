@@ -20,7 +20,7 @@ import type {
   SessionRef,
   WebhookRequest,
 } from '../../core/types'
-import { asId, contentTypeFor, isRecord, isWebUrl, own, str, uploadName } from '../shared'
+import { asId, contentTypeFor, isRecord, isRefusedUpload, isWebUrl, own, str, uploadName } from '../shared'
 import { apiBaseOf, createApi, TITLE } from './api'
 import type { FreshchatConfig } from './config'
 import { botNotice, openingNotes, openingRequest, piecesOf, PRIORITY, textPart, type MessagePart, type Piece } from './render'
@@ -30,8 +30,6 @@ import { parseWebhook, verifyWebhook } from './webhook'
 
 /** Freshchat documents no upload limit we could rely on: we download and upload at most this. */
 export const MAX_UPLOAD_BYTES = DEFAULT_MEDIA_MAX_BYTES
-/** Answers to an upload that mean "not this file" (too large, type refused): the message degrades to a titled link. */
-const UPLOAD_REFUSED = [400, 413, 415, 422]
 /** Freshchat ids are UUIDs (agents, users, conversations, groups); anything else is not looked up. */
 const SAFE_ID = /^[A-Za-z0-9_-]{1,100}$/
 
@@ -118,7 +116,7 @@ export const createFreshchatAdapter = (config: FreshchatConfig, deps: ProviderDe
     try {
       body = (await api.request({ method: 'POST', path: image ? 'images/upload' : 'files/upload', body: form, operation: image ? 'upload image' : 'upload file' })).body
     } catch (error) {
-      if (!(error instanceof ProviderError && UPLOAD_REFUSED.includes(error.details.status ?? 0))) throw error
+      if (!isRefusedUpload(error)) throw error
       log.warn(`Freshchat refused the ${piece.media} upload (${error.message}); sent as a link`)
       return link
     }

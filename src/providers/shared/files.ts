@@ -1,4 +1,5 @@
 /** File names and content types of media, for providers that upload files or show them with a name. */
+import { ProviderError } from '../../core/errors'
 import { own } from './values'
 
 export type MediaKind = 'image' | 'audio' | 'video' | 'file'
@@ -86,3 +87,9 @@ export const kindOf = (contentType: string | undefined, name: string | undefined
   if (type.startsWith('video/')) return 'video'
   return 'file'
 }
+
+const REFUSED_UPLOAD_STATUSES = [400, 413, 415, 422]
+
+/** An answer to an upload that means "not this file" (too large, a type refused): the message degrades to a titled link. */
+export const isRefusedUpload = (error: unknown): error is ProviderError =>
+  error instanceof ProviderError && REFUSED_UPLOAD_STATUSES.includes(error.details.status ?? 0)
