@@ -7,7 +7,7 @@
 import { createCache, createSingleFlight } from '../../core/cache'
 import { ConfigurationError, errorMessage, ProviderError } from '../../core/errors'
 import type { ProviderDeps } from '../../core/types'
-import { asId, isRecord, str } from '../shared'
+import { asId, isRecord, storedSetup, str } from '../shared'
 import { baseUrlOf, TITLE, unwrap, type ChatwootApi } from './api'
 import type { ChatwootConfig } from './config'
 import { carriesToken, EVENTS, openSeal, sealKey, sealOf, sealSecret, urlBase, urlToken, withToken } from './webhook'
@@ -57,22 +57,7 @@ export const createSetup = (config: ChatwootConfig, deps: Pick<ProviderDeps, 'st
   const key = `${deps.ctx.integrationId}|${baseUrlOf(config)}|${api.accountId}|${token}`
 
   /** What register left, from memory or the store (one Botpress read on a cold instance). */
-  const read = async (): Promise<SetupData> => {
-    const cached = setups.get(key)
-    if (cached) return cached
-    const data = pick(await deps.store.get())
-    deps.secrets.add(data.webhookSecret)
-    return setups.set(key, data)
-  }
-
-  const save = async (data: SetupData) => {
-    const stored = await deps.store.get()
-    const next: Record<string, unknown> = { ...stored, ...data }
-    for (const field of Object.keys(next)) if (next[field] === undefined) delete next[field]
-    await deps.store.set(next)
-    deps.secrets.add(data.webhookSecret)
-    setups.set(key, pick(next))
-  }
+  const { read, save } = storedSetup({ deps, cache: setups, key, pick })
 
   const checkToken = async () => {
     let profile: unknown

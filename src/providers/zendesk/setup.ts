@@ -13,7 +13,7 @@ import { createCache, createSingleFlight } from '../../core/cache'
 import { sha256 } from '../../core/crypto'
 import { ConfigurationError, errorMessage, ProviderError } from '../../core/errors'
 import type { ProviderDeps } from '../../core/types'
-import { asId, isRecord, str, withoutTrailingSlashes } from '../shared'
+import { asId, isRecord, storedSetup, str, withoutTrailingSlashes } from '../shared'
 import { apiBaseOf, TITLE, type ZendeskApi } from './api'
 import type { ZendeskConfig } from './config'
 import { AGENT_WORKSPACE_TYPE, TRIGGERS } from './webhook'
@@ -87,27 +87,14 @@ export const createSetup = (config: ZendeskConfig, deps: Pick<ProviderDeps, 'sto
   const name = integrationName(config)
   const key = `${apiBaseOf(config)}|${api.appId}|${config.keyId.trim()}`
 
-  /** What register left, from memory or the store (one Botpress read on a cold instance). */
-  const read = async (): Promise<SetupData> => {
-    const cached = setups.get(key)
-    if (cached) return cached
-    const data = pick(await deps.store.get())
-    deps.secrets.add(data.webhookSecret)
-    if (data.webhookSecret) proofs.set(key, data.webhookSecret)
-    return setups.set(key, data)
-  }
-
-  const save = async (data: SetupData) => {
-    const stored = await deps.store.get()
-    const next: Record<string, unknown> = { ...stored, ...data }
-    for (const field of Object.keys(next)) if (next[field] === undefined) delete next[field]
-    await deps.store.set(next)
-    deps.secrets.add(data.webhookSecret)
-    const kept = pick(next)
-    if (kept.webhookSecret) proofs.set(key, kept.webhookSecret)
-    else proofs.delete(key)
-    setups.set(key, kept)
-  }
+  /** What register left, from memory or the store (one Botpress read on a cold instance); its secret kept for verification. */
+  const { read, save } = storedSetup({
+    deps,
+    cache: setups,
+    key,
+    pick,
+    onKept: (data) => (data.webhookSecret ? proofs.set(key, data.webhookSecret) : proofs.delete(key)),
+  })
 
   /** GET /v2/apps/{appId} (operationId GetApp): 401 → wrong key, 403/404 → the key is not this app's. */
   const checkKey = async (): Promise<boolean> => {
