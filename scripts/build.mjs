@@ -4,10 +4,14 @@
 import { build } from 'esbuild'
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
 import { bundleOptions } from './bundle.mjs'
+import { buildWithLazyChunks } from './lazy-chunks.mjs'
 
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' }
 
-await build({ ...bundleOptions(process.cwd()), logLevel: 'warning', entryPoints: ['src/index.ts'], outfile: '.botpress/dist/index.cjs' })
+const integration = { ...bundleOptions(process.cwd()), logLevel: 'warning', entryPoints: ['src/index.ts'], outfile: '.botpress/dist/index.cjs' }
+// Adapters, got and libphonenumber-js ship as lazy chunks, compiled on first use (scripts/lazy-chunks.mjs).
+if (process.env.HITL_LAZY_CHUNKS === '0') await build(integration)
+else await buildWithLazyChunks(process.cwd(), integration)
 
 const devEntries = ['dev/start.ts'].filter((f) => existsSync(f))
 if (devEntries.length && !process.argv.includes('--bundle-only')) {

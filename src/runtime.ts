@@ -5,7 +5,7 @@
  */
 import type * as sdk from '@botpress/sdk'
 import { isApiError, type Client } from '@botpress/client'
-import { carefulClient, type BotClient } from './core/botpress'
+import { carefulClient, onFirstUse, type BotClient } from './core/botpress'
 import { Engine } from './core/engine'
 import type { SessionOwners } from './core/context'
 import { errorMessage } from './core/errors'
@@ -93,7 +93,7 @@ const installationWebhookUrl = (webhookId: string) =>
 export const activate = ({ ctx, client, logger }: HandlerProps, options: { webhook?: boolean } = {}) => {
   // The SDK's wrapper keeps the raw Botpress client in `_inner`; a stand-in client (bench, tests) may be that client itself.
   const inner: Client = client._inner ?? (client as unknown as Client)
-  const careful = carefulClient(inner)
+  const careful = onFirstUse(() => carefulClient(inner))
   const bp: BotClient = options.webhook ? careful : inner
   const deps = {
     configuration: ctx.configuration as Configuration,

@@ -88,6 +88,30 @@ export const carefulClient = (sdkClient: Client, options: { retryDelayMs?: numbe
   }))
 }
 
+/**
+ * The object `make` returns, made on first use: a webhook refused before any Botpress call (a forged or unsigned one)
+ * never builds the careful client. Methods are bound to the made object (once per method).
+ */
+export const onFirstUse = <T extends object>(make: () => T): T => {
+  let made: T | undefined
+  const bound = new Map<PropertyKey, { value: unknown; fn: unknown }>()
+  const target = () => (made ??= make())
+  return new Proxy({} as T, {
+    get: (_, key) => {
+      const t = target()
+      const value: unknown = Reflect.get(t, key, t)
+      if (typeof value !== 'function') return value
+      const known = bound.get(key)
+      if (known?.value === value) return known.fn
+      const fn = (value as (...args: unknown[]) => unknown).bind(t)
+      bound.set(key, { value, fn })
+      return fn
+    },
+    set: (_, key, value) => Reflect.set(target(), key, value),
+    has: (_, key) => Reflect.has(target(), key),
+  })
+}
+
 /** Botpress answered 429 (rate limited): the seconds it asked to wait, when it said. */
 export const botpressRateLimit = (error: unknown): { retryAfter?: number } | undefined => {
   if (!isApiError(error) || error.code !== 429) return undefined

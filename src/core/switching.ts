@@ -60,14 +60,23 @@ const own = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined
 
 export const createProviderSet = (registry: ProviderRegistry, deps: ResolveDeps, active: ActiveProvider): ProviderSet => {
   const built = new Map<string, ActiveProvider | undefined>([[active.name, active]])
+  const verdicts = new Map<string, boolean>()
   const configured = (name: string) => {
     if (!knownProvider(registry, name)) return false
+    // No section at all: not configured, without building that provider's schema (a cold instance builds only its own).
+    const raw = Object.prototype.hasOwnProperty.call(deps.configuration, name) ? deps.configuration[name] : undefined
+    if (!raw || typeof raw !== 'object') return false
+    const known = verdicts.get(name)
+    if (known !== undefined) return known
+    let verdict = false
     try {
       checkSection(registry, deps.configuration, name)
-      return registry[name]!.available
+      verdict = registry[name]!.available
     } catch {
-      return false
+      verdict = false
     }
+    verdicts.set(name, verdict)
+    return verdict
   }
   return {
     active,

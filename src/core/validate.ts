@@ -23,7 +23,8 @@ import { BadRequestError } from './errors'
  * The zod/mini builders adapters use. Named imports on purpose: a namespace import would pull every zod locale
  * into the bundle (hundreds of KB).
  */
-export const z = { array, boolean, literal, maxLength, minLength, number, object, optional, pipe, record, string, transform, union, unknown }
+export const z = { array, boolean, literal, maxLength, minLength, number, object, optional, pipe, record, string, transform, union, unknown, safeParse }
+export type { output } from 'zod/mini'
 export type Schema<T> = ZodMiniType<T>
 
 /**

@@ -5,6 +5,9 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { createHttpClientFactory } from '../../src/core/http'
@@ -127,24 +130,68 @@ describe('the bundle', () => {
     expect(inputs.some((i) => i.includes('node_modules/got/'))).toBe(true)
   })
 
-  it('keeps every adapter, got and libphonenumber in lazy wrappers that nothing runs at load (esbuild 0.16 __esm)', async () => {
-    const { build } = require('esbuild') as typeof import('esbuild')
-    const { bundleOptions } = require('../../scripts/bundle.mjs') as { bundleOptions: (root: string) => Record<string, unknown> }
-    const result = await build({ ...bundleOptions(ROOT), minify: false, absWorkingDir: ROOT, entryPoints: ['src/index.ts'], outfile: path.join(ROOT, '.botpress/test/index.cjs'), write: false, sourcemap: false, logLevel: 'error' })
-    const code = result.outputFiles![0]!.text
-    // esbuild wraps each lazily initialized module as `var init_x = __esm({ "<path>"() { … } })`; load-time calls of an
-    // initializer are statements at column 0, calls on first use sit inside functions.
-    const inits = new Map<string, string>()
-    for (const m of code.matchAll(/^var (init_\w+) = __esm\(\{\n\s+"([^"]+)"\(\)/gm)) inits.set(m[2]!, m[1]!)
-    const initOf = (suffix: string) => {
-      const found = [...inits].find(([file]) => file.endsWith(suffix))
-      if (!found) throw new Error(`${suffix} is not a lazily initialized module of the bundle`)
-      return found[1]
+  it('ships every adapter, configuration schema, got and libphonenumber as a lazy chunk, not as code V8 parses at load', async () => {
+    const { bundleOptions } = require('../../scripts/bundle.mjs') as typeof import('../../scripts/bundle.mjs')
+    const { buildWithLazyChunks, chunkSourceOf } = require('../../scripts/lazy-chunks.mjs') as typeof import('../../scripts/lazy-chunks.mjs')
+    const result = await buildWithLazyChunks(ROOT, { ...bundleOptions(ROOT), absWorkingDir: ROOT, entryPoints: ['src/index.ts'], outfile: path.join(ROOT, '.botpress/test/index.cjs'), write: false, metafile: true, logLevel: 'error' })
+    const code = result.outputFiles!.find((f) => f.path.endsWith('.cjs'))!.text
+    const inMain = Object.keys(result.metafile!.inputs)
+    const lazy = [
+      ...PROVIDERS.flatMap((name) => [`src/providers/${name}/adapter.ts`, `src/providers/${name}/config.ts`]),
+      'src/providers/hubspot/phone.ts',
+      'node_modules/got/dist/source/index.js',
+    ]
+    expect(result.chunks.map((c) => c.key).sort()).toEqual([...lazy].sort())
+    for (const key of lazy) {
+      // Not in the code of the bundle: only its compressed text, which decompresses to that module's own bundle.
+      expect({ key, inBundle: inMain.includes(key) }).toEqual({ key, inBundle: false })
+      const chunk = result.chunks.find((c) => c.key === key)!
+      expect(Object.keys(chunk.metafile.inputs)).toContain(key)
+      const source = chunkSourceOf(code, key)
+      expect(source?.length).toBe(chunk.bytes)
+      expect(chunk.shippedBytes).toBeLessThan(chunk.bytes)
     }
-    const topLevelCalls = new Set(code.split('\n').filter((line) => /^init_\w+\(\);$/.test(line)))
-    const lazy = [...PROVIDERS.map((name) => `src/providers/${name}/adapter.ts`), 'src/providers/hubspot/phone.ts', 'node_modules/libphonenumber-js/metadata.min.json.js', 'node_modules/got/dist/source/index.js']
-    for (const file of lazy) expect({ file, calledAtLoad: topLevelCalls.has(`${initOf(file)}();`) }).toEqual({ file, calledAtLoad: false })
-    // The check can fail: the core's own modules are initialized at load.
-    expect(topLevelCalls.has(`${initOf('src/core/errors.ts')}();`)).toBe(true)
+    // What chunks share with the bundle (the core, the SDK) is the bundle's own module, never a copy in a chunk.
+    const shared = result.chunks.flatMap((c) => Object.keys(c.metafile.inputs)).filter((i) => /^src\/core\/|node_modules\/@botpress\//.test(i))
+    expect(shared).toEqual([])
+    expect(inMain).toContain('src/core/errors.ts')
+    // libphonenumber's metadata sits in HubSpot's phone chunk only.
+    expect(Object.keys(result.chunks.find((c) => c.key === 'src/providers/hubspot/phone.ts')!.metafile.inputs).some((i) => i.includes('libphonenumber-js'))).toBe(true)
+    expect(inMain.filter((i) => !i.includes(':')).some((i) => i.includes('libphonenumber-js') || i.includes('node_modules/got/'))).toBe(false)
   })
+
+  it('the built bundle loads a chunk on first use and gives it the bundle’s own modules', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hitl-chunks-'))
+    try {
+      execFileSync(process.execPath, ['scripts/build.mjs', '--bundle-only'], { cwd: ROOT, stdio: 'pipe' })
+      // A fresh process: require the bundle, note which chunks exist, create the HTTP adapter through the registry.
+      const probe = path.join(dir, 'probe.cjs')
+      writeFileSync(
+        probe,
+        `const vm = require('node:vm'); const compiled = []; const real = vm.compileFunction
+vm.compileFunction = (code, params, options) => { compiled.push(options.filename); return real(code, params, options) }
+const bundle = require(${JSON.stringify(path.join(ROOT, '.botpress/dist/index.cjs'))})
+const atLoad = compiled.slice()
+const configuration = { provider: 'http', http: { endpointBaseUrl: 'http://127.0.0.1:9/hitl', webhookSecret: 'chunk-test-secret-0123456789' } }
+const headers = {
+  'x-bot-id': 'bot_1', 'x-bot-user-id': 'user_1', 'x-integration-id': 'int_1', 'x-integration-alias': 'hitl', 'x-webhook-id': 'wh_1',
+  'x-bp-operation': 'webhook_received', 'x-bp-configuration': Buffer.from(JSON.stringify(configuration)).toString('base64'),
+}
+const body = JSON.stringify({ req: { method: 'POST', path: '/', query: '', headers: { 'content-type': 'application/json' }, body: '{}' } })
+Promise.resolve(bundle.default.handler({ method: 'POST', path: '/', query: '', headers, body })).then((answer) => {
+  process.stdout.write(JSON.stringify({ atLoad, afterWebhook: compiled.slice(), status: answer && answer.status }))
+})`
+      )
+      const out = JSON.parse(execFileSync(process.execPath, [probe], { encoding: 'utf8' })) as Record<string, unknown>
+      // Nothing compiled at load; the unsigned webhook needs the HTTP provider's schema and adapter, nothing else.
+      expect(out).toEqual({
+        atLoad: [],
+        afterWebhook: ['hitl-hub:src/providers/http/config.ts', 'hitl-hub:src/providers/http/adapter.ts'],
+        status: 401,
+      })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
 })

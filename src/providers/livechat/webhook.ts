@@ -24,8 +24,7 @@
 import { safeEqual } from '../../core/crypto'
 import { BadRequestError } from '../../core/errors'
 import type { Agent, InboundMessage, ParsedWebhook, SessionKey, VerifyResult, WebhookRequest } from '../../core/types'
-import { safeParse, type output } from 'zod/mini'
-import { expectShape, id, parseJson, z } from '../../core/validate'
+import { expectShape, id, parseJson, z, type output } from '../../core/validate'
 import { dropNulls, isRecord, isWebUrl, kindOf, requestProof, str } from '../shared'
 import { maskAgentId, normalizeAvatar, richText } from './render'
 
@@ -146,7 +145,7 @@ const MAX_CHAT_USERS = 100
 const routedAgent = (users: unknown[] | undefined): Agent | undefined => {
   for (const entry of (users ?? []).slice(0, MAX_CHAT_USERS)) {
     if (!isRecord(entry) || entry.type !== 'agent' || entry.present !== true) continue
-    const parsed = safeParse(user, entry)
+    const parsed = z.safeParse(user, entry)
     if (!parsed.success) continue
     const u = parsed.data
     if (u.type === 'agent' && u.present === true && u.visibility !== 'agents') return agentOf(u)
@@ -171,11 +170,11 @@ const getChatAnswer = z.object({
 
 /** The `get_chat` answer → the chat now: agents present and visible to the customer (not supervisors). */
 export const chatNow = (answer: unknown): ChatNow => {
-  const parsed = safeParse(getChatAnswer, isRecord(answer) ? answer : {})
+  const parsed = z.safeParse(getChatAnswer, isRecord(answer) ? answer : {})
   const data = parsed.success ? parsed.data : {}
   const agents: Agent[] = []
   for (const entry of (data.users ?? []).slice(0, MAX_CHAT_USERS)) {
-    const u = safeParse(user, entry)
+    const u = z.safeParse(user, entry)
     if (u.success && u.data.type === 'agent' && u.data.present === true && u.data.visibility !== 'agents') agents.push(agentOf(u.data))
   }
   return { active: data.thread?.active === true, agents }
