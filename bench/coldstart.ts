@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import { buildWithLazyChunks } from '../scripts/lazy-chunks.mjs'
 import { BUNDLE_OPTIONS, esbuild, ROOT, tempDir } from './load'
 import { round, summarize, type Summary } from './stats'
 import { BUNDLE } from './world'
@@ -33,6 +34,12 @@ export type BundleResult = {
    * which evaluates its modules), each run paired with a floor run.
    */
   perProvider: Array<{ provider: string; runs: number; requireMs: number; firstRequestMs: number; totalMs: number; floorTotalMs: number; totalRatio: number; status: number }>
+  /**
+   * The lazy chunks (scripts/lazy-chunks.mjs): each module behind a require() boundary, its JavaScript bytes and the
+   * bytes it ships as (brotli, base64). `jsBytes`: the bundle's JavaScript with every chunk decompressed.
+   */
+  chunks?: Array<{ key: string; bytes: number; shippedBytes: number }>
+  jsBytes?: number
   runs: number
 }
 
@@ -138,7 +145,7 @@ const composition = (metafile: { outputs: Record<string, { inputs: Record<string
     if (!file.endsWith('.cjs')) continue
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
       const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input.replace(/\\/g, '/'))
-      const name = m ? m[1]! : input.startsWith('src/') ? `src/${input.split('/')[1]}` : input
+      const name = m ? m[1]! : input.startsWith('src/') ? `src/${input.split('/')[1]}` : input.startsWith('hitl-chunk:') ? 'lazy chunks (compressed text)' : input.startsWith('hitl-chunk-') ? 'lazy chunk loader' : input
       by.set(name, (by.get(name) ?? 0) + bytesInOutput)
     }
   }
@@ -151,12 +158,13 @@ const compare = (ours: Array<{ name: string; bytes: number }>, floor: Array<{ na
 }
 
 /** The integration and the floor built another way, with the same options: bytes of each (no files written). */
-const variant = async (name: string, options: Record<string, unknown>) => {
+const variant = async (name: string, options: Record<string, unknown>, chunked = true) => {
   const { build } = esbuild()
   const { plugins, ...base } = { ...BUNDLE_OPTIONS, sourcemap: false, logLevel: 'error' as const, write: false as const, ...options }
-  const ours = await build({ ...base, plugins, absWorkingDir: ROOT, entryPoints: ['src/index.ts'], outfile: path.join(ROOT, 'ours.cjs') })
+  const oursOptions = { ...base, plugins, absWorkingDir: ROOT, entryPoints: ['src/index.ts'], outfile: path.join(ROOT, 'ours.cjs') }
+  const ours = chunked ? await buildWithLazyChunks(ROOT, oursOptions) : await build(oursOptions)
   const floor = await build({ ...base, stdin: { contents: FLOOR_SOURCE, resolveDir: ROOT, loader: 'ts', sourcefile: 'floor.ts' }, outfile: path.join(ROOT, 'floor.cjs') })
-  const bytes = ours.outputFiles[0]!.contents.byteLength
+  const bytes = ours.outputFiles!.find((f) => f.path.endsWith('.cjs'))!.contents.byteLength
   const floorBytes = floor.outputFiles[0]!.contents.byteLength
   return { name, bytes, floorBytes, ratio: round(bytes / floorBytes) }
 }
@@ -173,7 +181,7 @@ export const runColdStart = async (runs: number): Promise<BundleResult> => {
     logLevel: 'error',
   })
   // The same build as scripts/build.mjs, again, only for its metafile (which package weighs what).
-  const meta = await build({ ...BUNDLE_OPTIONS, absWorkingDir: ROOT, entryPoints: ['src/index.ts'], outfile: path.join(dir, 'meta', 'index.cjs'), metafile: true, logLevel: 'error' })
+  const meta = await buildWithLazyChunks(ROOT, { ...BUNDLE_OPTIONS, absWorkingDir: ROOT, entryPoints: ['src/index.ts'], outfile: path.join(dir, 'meta', 'index.cjs'), metafile: true, write: false, logLevel: 'error' })
   const probe = path.join(dir, 'probe.cjs')
   fs.writeFileSync(probe, PROBE)
 
@@ -217,6 +225,7 @@ export const runColdStart = async (runs: number): Promise<BundleResult> => {
   const variants = [
     await variant('unminified', { minify: false }),
     await variant('Botpress CLI options (minified, keepNames, es2020)', { minify: true, keepNames: true, target: 'es2020' }),
+    await variant('one plain bundle, no lazy chunks (HITL_LAZY_CHUNKS=0)', {}, false),
   ]
   const integration = { bytes: fs.statSync(BUNDLE).size, cold: summarizeRuns(integrationRuns) }
   const floor = { bytes: fs.statSync(floorBundle).size, cold: summarizeRuns(floorRuns) }
@@ -230,6 +239,8 @@ export const runColdStart = async (runs: number): Promise<BundleResult> => {
     composition: compare(composition(meta.metafile as any), composition(floorMeta.metafile as any)),
     variants,
     perProvider,
+    chunks: meta.chunks.map(({ key, bytes, shippedBytes }) => ({ key, bytes, shippedBytes })).sort((a, b) => b.bytes - a.bytes),
+    jsBytes: integration.bytes - meta.chunks.reduce((sum, c) => sum + c.shippedBytes, 0) + meta.chunks.reduce((sum, c) => sum + c.bytes, 0),
     runs,
   }
 }

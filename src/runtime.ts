@@ -109,7 +109,10 @@ export const activate = ({ ctx, client, logger }: HandlerProps, options: { webho
     refs: createRefs(bp, ctx.botId),
     set,
     book: registrationBook(bp, ctx.integrationId),
-    webhookUrl: installationWebhookUrl(ctx.webhookId),
+    // Read only where a drain or a cut needs it: most webhooks never do (and the environment is slow to read).
+    get webhookUrl() {
+      return installationWebhookUrl(ctx.webhookId)
+    },
   }
   const owners: SessionOwners = { of: (name) => set.of(name), closed: (provider) => finishDrain(switching, provider) }
   const engineFor = (provider: ActiveProvider) => new Engine(bp, provider, { botId: ctx.botId, events: careful, owners })

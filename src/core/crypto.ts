@@ -1,7 +1,25 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
+
+/**
+ * Keys already prepared for HMAC, by key text: a warm instance verifies every webhook with the same few secrets, and
+ * preparing a string key costs about as much as hashing a small body. Bounded; in memory only.
+ */
+const preparedKeys = new Map<string, KeyObject>()
+const MAX_PREPARED_KEYS = 32
+
+const preparedKey = (key: string): KeyObject | string => {
+  const known = preparedKeys.get(key)
+  if (known) return known
+  // An empty key cannot be a KeyObject: used as text (createHmac accepts it).
+  if (!key) return key
+  if (preparedKeys.size >= MAX_PREPARED_KEYS) preparedKeys.delete(preparedKeys.keys().next().value!)
+  const prepared = createSecretKey(Buffer.from(key, 'utf8'))
+  preparedKeys.set(key, prepared)
+  return prepared
+}
 
 export const hmac = (algorithm: 'sha1' | 'sha256', key: string, data: string | Buffer, encoding: 'hex' | 'base64' = 'hex') =>
-  createHmac(algorithm, key).update(data).digest(encoding)
+  createHmac(algorithm, preparedKey(key)).update(data).digest(encoding)
 
 export const sha256 = (data: string, encoding: 'hex' | 'base64' = 'hex') => createHash('sha256').update(data).digest(encoding)
 

@@ -221,17 +221,20 @@ const gotFor = (defaults: { prefixUrl: string; headers: Record<string, string>; 
 }
 
 export const createHttpClientFactory =
-  (redactor: Redactor, settings: HttpSettings = defaultHttpSettings): HttpClientFactory =>
+  (redactor: Redactor, given: HttpSettings | (() => HttpSettings) = defaultHttpSettings): HttpClientFactory =>
   (options) => {
-    const clock = settings.clock ?? ambientClock
-    const budgetMs = settings.rateLimitBudgetMs ?? defaultHttpSettings.rateLimitBudgetMs!
+    // Settings given as a function (read from the environment) are read on the first request: most webhooks make none.
+    let resolved: HttpSettings | undefined
+    const settings = () => (resolved ??= typeof given === 'function' ? given() : given)
+    const clock = (typeof given === 'function' ? undefined : given.clock) ?? ambientClock
+    const budgetMs = () => settings().rateLimitBudgetMs ?? defaultHttpSettings.rateLimitBudgetMs!
     const pace = createPacer(options.pace, clock)
     // Retries are ours (below), so that every wait goes through the clock and shares one budget.
-    const defaults = {
+    const defaults = () => ({
       prefixUrl: withoutTrailingSlashes(options.baseUrl) + '/',
       headers: { 'user-agent': 'botpress-hitl-hub', ...options.headers },
-      timeout: { request: settings.timeoutMs },
-    }
+      timeout: { request: settings().timeoutMs },
+    })
     let got: Got | undefined
 
     const scrub = (text: string) => {
@@ -240,7 +243,7 @@ export const createHttpClientFactory =
     }
 
     const backoff = (failures: number) =>
-      Math.min(settings.backoffMs * 2 ** (failures - 1), settings.backoffLimitMs) + Math.floor(Math.random() * settings.backoffMs * 0.2)
+      Math.min(settings().backoffMs * 2 ** (failures - 1), settings().backoffLimitMs) + Math.floor(Math.random() * settings().backoffMs * 0.2)
 
     return {
       async request<T>(req: HttpRequest): Promise<HttpResponse<T>> {
@@ -252,7 +255,7 @@ export const createHttpClientFactory =
           ? (Object.fromEntries(Object.entries(req.searchParams).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean>)
           : undefined
         const idempotent = IDEMPOTENT_METHODS.has(method) || req.idempotent === true
-        const deadline = clock.now() + budgetMs
+        const deadline = clock.now() + budgetMs()
         let attempts = 0
         let failures = 0
         let waitedMs = 0
@@ -270,7 +273,7 @@ export const createHttpClientFactory =
           return true
         }
 
-        const client = (got ??= gotFor(defaults))
+        const client = (got ??= gotFor(defaults()))
         for (;;) {
           await pace()
           attempts++
@@ -298,7 +301,7 @@ export const createHttpClientFactory =
             const { code } = outcome.error
             const sent = !(code !== undefined && NOT_SENT_CODES.has(code))
             const retryable = code !== undefined && RETRY_CODES.has(code) && (idempotent || !sent)
-            if (retryable && failures < settings.retries) {
+            if (retryable && failures < settings().retries) {
               failures++
               if (await wait(backoff(failures))) continue
             }
@@ -337,22 +340,22 @@ export const createHttpClientFactory =
             // A bare 429 (no reset, no Retry-After): windows are seconds long, so back off from one second, doubling.
             const bare = Math.min(BARE_RATE_LIMIT_MS * 2 ** (rateLimited - 1), BARE_RATE_LIMIT_LIMIT_MS)
             const delay = (resetAt !== undefined ? Math.max(0, resetAt - now) : bare) + Math.floor(Math.random() * JITTER_MS)
-            if (delay > settings.maxRetryAfterMs || now + delay > deadline) {
-              const left = Math.min(Math.max(0, deadline - now), settings.maxRetryAfterMs)
+            if (delay > settings().maxRetryAfterMs || now + delay > deadline) {
+              const left = Math.min(Math.max(0, deadline - now), settings().maxRetryAfterMs)
               const waited = waitedMs ? ` after waiting ${seconds(waitedMs)}` : ''
               return fail(`${answered()} (${limit} reached: ${when}, beyond the ${seconds(left)} this request may still wait${waited})`, { status })
             }
             // Waited for as often as the budget allows (retries: 0 turns every retry off).
-            if (settings.retries > 0 && attempts < MAX_RATE_LIMIT_ATTEMPTS && (await wait(delay))) continue
+            if (settings().retries > 0 && attempts < MAX_RATE_LIMIT_ATTEMPTS && (await wait(delay))) continue
             return fail(`${answered()} (${limit} still reached after waiting ${seconds(waitedMs)}: ${when})`, { status })
           }
 
-          if (RETRY_STATUSES.has(status) && idempotent && failures < settings.retries) {
+          if (RETRY_STATUSES.has(status) && idempotent && failures < settings().retries) {
             failures++
             const now = clock.now()
             const after = retryAfterAt(response.headers, now)
             const delay = after !== undefined && after > now ? after - now : backoff(failures)
-            if (delay <= settings.maxRetryAfterMs && (await wait(delay))) continue
+            if (delay <= settings().maxRetryAfterMs && (await wait(delay))) continue
           }
           return fail(answered(), { status })
         }

@@ -4,6 +4,7 @@
  * redactor from its secrets, and hands the adapter its shared dependencies.
  */
 import type * as sdk from '@botpress/sdk'
+import { createCache } from './cache'
 import { ConfigurationError } from './errors'
 import { createHttpClientFactory, httpSettingsFromEnv, type HttpSettings } from './http'
 import { fetchMedia } from './media'
@@ -46,11 +47,25 @@ const missingFields = (schema: sdk.z.ZodTypeAny, section: Record<string, unknown
 export const knownProvider = (registry: ProviderRegistry, name: unknown): name is string =>
   typeof name === 'string' && Object.prototype.hasOwnProperty.call(registry, name)
 
+type CheckedSection = { definition: ProviderDefinition; section: Record<string, unknown> }
+
+/**
+ * Sections already found complete and valid, by provider and content: on a warm instance every request carries the
+ * same configuration, so the schema (zui) checks each section once, not once per webhook. A section that fails is
+ * never kept (its error is raised again each time). Only in memory; the key holds secrets and is never logged.
+ */
+const checkedSections = createCache<CheckedSection>({ name: 'checked configuration sections', max: 16 })
+const MAX_CACHED_SECTION_CHARS = 16_384
+
 /** The provider's configuration section, checked complete and well-typed, or a ConfigurationError naming what is wrong. */
-export const checkSection = (registry: ProviderRegistry, configuration: Configuration, name: string) => {
+export const checkSection = (registry: ProviderRegistry, configuration: Configuration, name: string): CheckedSection => {
   const definition = registry[name]!
   const raw = Object.prototype.hasOwnProperty.call(configuration, name) ? configuration[name] : undefined
   const section = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>
+  let key: string | undefined = `${name}\u0000${JSON.stringify(section)}`
+  if (key.length > MAX_CACHED_SECTION_CHARS) key = undefined
+  const known = key === undefined ? undefined : checkedSections.get(key)
+  if (known && known.definition === definition) return { definition, section: { ...known.section } }
   const missing = missingFields(definition.configSchema, section)
   if (missing.length) {
     throw new ConfigurationError(
@@ -62,7 +77,9 @@ export const checkSection = (registry: ProviderRegistry, configuration: Configur
     const issues = parsed.error.issues.map((i) => `${name}.${i.path.join('.')}: ${i.message}`).join('; ')
     throw new ConfigurationError(`The ${definition.title} configuration ("${name}") is invalid: ${issues}`)
   }
-  return { definition, section: parsed.data as Record<string, unknown> }
+  const checked = { definition, section: parsed.data as Record<string, unknown> }
+  if (key !== undefined) checkedSections.set(key, { definition, section: { ...checked.section } })
+  return checked
 }
 
 export const resolveProvider = (
@@ -82,7 +99,7 @@ export const resolveProvider = (
   const redactor = new Redactor(definition.secrets(section))
   const logger = createLogger(deps.logger, redactor)
   const adapter = definition.create(section, {
-    http: createHttpClientFactory(redactor, deps.http ?? httpSettingsFromEnv()),
+    http: createHttpClientFactory(redactor, deps.http ?? httpSettingsFromEnv),
     media: fetchMedia,
     secrets: { add: (...values) => redactor.add(values) },
     logger,

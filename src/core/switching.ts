@@ -167,9 +167,11 @@ const routed = (verdict: Verdict, req: WebhookRequest): RoutedWebhook => {
 export const routeWebhook = async (set: ProviderSet, req: WebhookRequest): Promise<RoutedWebhook | { reply: WebhookReply }> => {
   const log = set.active.logger
   const first = await verdictOf(set.active, req)
-  if (first.result?.ok && !(await checksNothing(set.active.adapter))) return routed(first, req)
+  const draining = set.draining()
+  // Alone, the active provider takes what it accepts; beside draining ones, only with a proof that checks something.
+  if (first.result?.ok && (!draining.length || !(await checksNothing(set.active.adapter)))) return routed(first, req)
   const others: Verdict[] = []
-  for (const name of set.draining()) {
+  for (const name of draining) {
     const provider = set.of(name)
     if (provider) others.push(await verdictOf(provider, req))
   }
