@@ -19,6 +19,7 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
 import { hmac, header, isFresh, safeEqual } from '../../core/crypto'
+import { createCache } from '../../core/cache'
 import { BadRequestError } from '../../core/errors'
 import type { Agent, InboundEvent, InboundMessage, ParsedWebhook, SessionKey, VerifyResult, WebhookRequest } from '../../core/types'
 import { parseJson } from '../../core/validate'
@@ -44,8 +45,17 @@ const MAX_ATTACHMENTS = 20
  * the `signed` token instead, which demands a seal and a signature: someone who saw that URL cannot strip them and pass
  * as a Chatwoot that does not sign, since the other token cannot be derived from it.
  */
-export const urlToken = (config: Pick<ChatwootConfig, 'apiAccessToken' | 'accountId'>, signed = false): string =>
-  hmac('sha256', config.apiAccessToken, `botpress-hitl:chatwoot-webhook${signed ? '-signed' : ''}:${accountIdOf(config)}`).slice(0, 40)
+export const urlToken = (config: Pick<ChatwootConfig, 'apiAccessToken' | 'accountId'>, signed = false): string => {
+  const label = `botpress-hitl:chatwoot-webhook${signed ? '-signed' : ''}:${accountIdOf(config)}`
+  // Derived again by every request (redaction, verification): once per access token and label on a warm instance.
+  const key = `${label}\u0000${config.apiAccessToken}`
+  return derived.get(key) ?? derived.set(key, hmac('sha256', config.apiAccessToken, label).slice(0, 40))
+}
+
+/** URL tokens and seal keys already derived, and seals already opened: pure functions of their inputs, in memory only. */
+const derived = createCache<string>({ name: 'chatwoot derived tokens', max: 32 })
+const sealKeys = createCache<SealKey>({ name: 'chatwoot seal keys', max: 16 })
+const openedSeals = createCache<string>({ name: 'chatwoot opened seals', max: 32 })
 
 /** The integration's webhook URL with our token (and, for a signing webhook, the sealed secret) added; any query it had is kept. */
 export const withToken = (webhookUrl: string, token: string, seal?: string): string => {
@@ -68,10 +78,16 @@ const MAX_SEAL = Math.ceil(((IV_BYTES + MAX_SECRET_BYTES + TAG_BYTES) * 4) / 3)
 export type SealKey = { key: Buffer; aad: Buffer }
 
 /** The seal's key: HMAC-SHA256(access token, fixed label); authenticated data: the URL token (so: this account). */
-export const sealKey = (config: Pick<ChatwootConfig, 'apiAccessToken' | 'accountId'>): SealKey => ({
-  key: createHmac('sha256', config.apiAccessToken).update(SEAL_LABEL).digest(),
-  aad: Buffer.from(urlToken(config, true), 'utf8'),
-})
+export const sealKey = (config: Pick<ChatwootConfig, 'apiAccessToken' | 'accountId'>): SealKey => {
+  const id = `${accountIdOf(config)}\u0000${config.apiAccessToken}`
+  return (
+    sealKeys.get(id) ??
+    sealKeys.set(id, {
+      key: createHmac('sha256', config.apiAccessToken).update(SEAL_LABEL).digest(),
+      aad: Buffer.from(urlToken(config, true), 'utf8'),
+    })
+  )
+}
 
 /** base64url(IV ‖ AES-256-GCM(secret) ‖ tag), with a random 12-byte IV. */
 export const sealSecret = (secret: string, { key, aad }: SealKey, iv: Buffer = randomBytes(IV_BYTES)): string => {
@@ -84,6 +100,16 @@ export const sealSecret = (secret: string, { key, aad }: SealKey, iv: Buffer = r
 /** The secret inside a seal this integration made, or undefined (tampered, foreign, malformed, too long): never throws. */
 export const openSeal = (seal: string, { key, aad }: SealKey): string | undefined => {
   if (!seal || seal.length > MAX_SEAL || !/^[A-Za-z0-9_-]+$/.test(seal)) return undefined
+  // Every webhook of one installation carries the same seal: opened once per seal and key. Failures are not kept.
+  const id = `${seal}\u0000${key.toString('base64')}\u0000${aad.toString('base64')}`
+  const known = openedSeals.get(id)
+  if (known !== undefined) return known
+  const opened = decrypt(seal, key, aad)
+  if (opened !== undefined) openedSeals.set(id, opened)
+  return opened
+}
+
+const decrypt = (seal: string, key: Buffer, aad: Buffer): string | undefined => {
   const raw = Buffer.from(seal, 'base64url')
   if (raw.length <= IV_BYTES + TAG_BYTES) return undefined
   try {
