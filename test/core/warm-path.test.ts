@@ -59,3 +59,17 @@ describe('hmac with prepared keys', () => {
     expect(hmac('sha256', 'secret', 'body')).not.toBe(hmac('sha256', 'secreT', 'body'))
   })
 })
+
+describe('derivedOnce (src/providers/shared/derived.ts)', () => {
+  it('derives each input once and answers the same after, per input', () => {
+    const { derivedOnce } = require('../../src/providers/shared') as typeof import('../../src/providers/shared')
+    const derive = jest.fn((text: string) => `d(${text})`)
+    const once = derivedOnce('test derivations', derive, 2)
+    expect([once('a'), once('a'), once('b'), once('a')]).toEqual(['d(a)', 'd(a)', 'd(b)', 'd(a)'])
+    expect(derive.mock.calls.map(([t]) => t)).toEqual(['a', 'b'])
+    // Bounded: a third input evicts the oldest written, which is then derived again.
+    once('c')
+    once('a')
+    expect(derive.mock.calls.map(([t]) => t)).toEqual(['a', 'b', 'c', 'a'])
+  })
+})

@@ -16,7 +16,7 @@ import { createSingleFlight } from '../../core/cache'
 import { ProviderError } from '../../core/errors'
 import type { HttpClient } from '../../core/http'
 import type { ProviderDeps } from '../../core/types'
-import { asId, isRecord, str } from '../shared'
+import { asId, derivedOnce, isRecord, str } from '../shared'
 import { TITLE, type TokenSource } from './api'
 import type { HubspotConfig } from './config'
 import type { OAuthState, StateStore } from './state'
@@ -27,7 +27,8 @@ export const INTROSPECT_PATH = 'oauth/2026-03/token/introspect'
 /** One refresh in flight per installation and credentials, shared by every adapter instance of the process. */
 const refreshFlight = createSingleFlight<string>('hubspot token refresh')
 
-const fingerprint = (config: HubspotConfig) => createHash('sha256').update(`${config.clientId}\n${config.refreshToken}`).digest('hex').slice(0, 16)
+const digest = derivedOnce('hubspot credential fingerprints', (text) => createHash('sha256').update(text).digest('hex').slice(0, 16))
+const fingerprint = (config: HubspotConfig) => digest(`${config.clientId}\n${config.refreshToken}`)
 
 export type Auth = TokenSource & {
   /** The portal the app is installed in, as stored (no HubSpot request). */

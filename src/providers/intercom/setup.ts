@@ -8,7 +8,7 @@ import { createCache } from '../../core/cache'
 import { sha256 } from '../../core/crypto'
 import { ConfigurationError, errorMessage, ProviderError, RetryLaterError } from '../../core/errors'
 import type { ProviderDeps } from '../../core/types'
-import { asId, str } from '../shared'
+import { asId, derivedOnce, str } from '../shared'
 import { baseUrlOf, createApi, isTransient, REGION_HOSTS, regionOf, TITLE, type IntercomApi, type Region } from './api'
 import type { IntercomConfig } from './config'
 
@@ -17,7 +17,8 @@ export type Identity = { adminId: string; workspaceId?: string }
 /** Warm instances only: the store (written at register) and `GET /me` stay the truth. Keyed by a hash of host + token. */
 const identities = createCache<Identity>({ name: 'intercom token identity', max: 100, ttlMs: 60 * 60 * 1000 })
 
-const identityKey = (config: IntercomConfig) => sha256(`${baseUrlOf(config)}\n${config.accessToken}`)
+const identityDigest = derivedOnce('intercom identity keys', (text) => sha256(text))
+const identityKey = (config: IntercomConfig) => identityDigest(`${baseUrlOf(config)}\n${config.accessToken}`)
 
 /** `GET /me`: the admin the token acts as and its workspace. */
 export const identify = async (api: IntercomApi): Promise<Identity> => {
