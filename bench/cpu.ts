@@ -11,6 +11,7 @@
  * parsing, Botpress client construction, the above), with the real @botpress/client talking to the emulator over
  * loopback at zero added latency — so this one includes two HTTP round trips and the emulator's own work, on the same core.
  */
+import { generateKeyPairSync, sign, verify } from 'node:crypto'
 import type { WebhookRequest } from '../src/core/types'
 import { percentile, round, summarize, type Summary } from './stats'
 import type { Scenario } from './scenarios'
@@ -43,7 +44,12 @@ export type CpuCase = {
   firstFailure?: string
 }
 
-export type CpuResult = { provider: string; cases: Record<string, CpuCase> }
+export type CpuResult = {
+  provider: string
+  cases: Record<string, CpuCase>
+  /** Where the provider's proof is costlier than an HMAC (scenario.proof): that verification alone, p50 µs of CPU. */
+  proofUs?: number
+}
 
 const now = () => new Date().toISOString()
 const gc = () => (globalThis as { gc?: () => void }).gc?.()
@@ -151,11 +157,25 @@ const time = async (
   }
 }
 
+/** The verification primitive alone: a 2,048-bit RSA public key checking a webhook-sized body, p50 of 2,000 (µs). */
+const proofCost = (algorithm: 'rsa-sha256'): number => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const body = Buffer.from(JSON.stringify({ actor: { actor_type: 'agent' }, action: 'message_create', data: { message: { message_parts: [{ text: { content: 'x'.repeat(120) } }] } } }))
+  const signature = sign(algorithm.slice(4), body, privateKey)
+  const times: number[] = []
+  for (let i = 0; i < 2200; i++) {
+    const t0 = process.hrtime.bigint()
+    if (!verify('sha256', body, publicKey, signature)) throw new Error('the bench could not verify its own signature')
+    if (i >= 200) times.push(Number(process.hrtime.bigint() - t0) / 1000)
+  }
+  return round(percentile(times, 50))
+}
+
 export const runCpu = async (scenario: Scenario, scale = 1): Promise<CpuResult> => {
   const world = await startWorld(scenario)
   try {
     world.setLatency(0)
-    return { provider: scenario.provider, cases: await cases(world, scale) }
+    return { provider: scenario.provider, cases: await cases(world, scale), ...(scenario.proof ? { proofUs: proofCost(scenario.proof.algorithm) } : {}) }
   } finally {
     await world.close()
   }

@@ -2,7 +2,7 @@
 import type { BundleResult } from './coldstart'
 import type { CpuResult } from './cpu'
 import type { ParsingResult } from './parsing'
-import { OPS } from './scenarios'
+import { OPS, SCENARIOS } from './scenarios'
 import type { SessionResult } from './session'
 import { round, type Summary } from './stats'
 
@@ -116,7 +116,9 @@ export const evaluateTargets = (results: Omit<Results, 'targets'>): Target[] => 
         met: own < 200,
         note:
           requests === 0 && own >= 200
-            ? `no provider request; ${ms(c.cpuUs)} µs of CPU per webhook in this process (wall time includes waits for other processes on a loaded machine); ${c.botpressCallsPerWebhook} Botpress calls each (their JS side)`
+            ? `no provider request; ${ms(c.cpuUs)} µs of CPU per webhook in this process (wall time includes waits for other processes on a loaded machine); ${c.botpressCallsPerWebhook} Botpress calls each (their JS side)${
+                r.cpu?.proofUs !== undefined && scenarioProof(provider) ? `; of which ${ms(r.cpu.proofUs)} µs verify the proof alone: ${scenarioProof(provider)}` : ''
+              }`
             : requests > 0 && own >= 200
             ? `${requests} provider request per webhook, forced: ${r.session.webhookRequestWhy ?? 'the provider API'}. What is left after the double's answer is that request's client side: got, and msw's intercepting socket (MockHttpSocket), which production does not have; the CPU figure includes the double itself`
             : undefined,
@@ -168,6 +170,9 @@ export const evaluateTargets = (results: Omit<Results, 'targets'>): Target[] => 
   }
   return targets
 }
+
+/** Why a provider's proof costs more than an HMAC (bench/scenarios.ts), if it does. */
+const scenarioProof = (provider: string) => SCENARIOS.find((s) => s.provider === provider)?.proof?.why
 
 /** Why a cold start is slower than the floor, in the bundle's own terms. */
 const coldNote = (b: BundleResult) =>

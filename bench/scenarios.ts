@@ -100,6 +100,11 @@ export type Scenario = {
   transcriptNote?: string
   /** Why a webhook of the handler-time bench must ask the provider (printed with that target). */
   webhookRequestWhy?: string
+  /**
+   * A proof whose verification costs more than an HMAC, forced by the provider: the handler bench measures the
+   * primitive alone on the same machine and prints its share with the handler-time target.
+   */
+  proof?: { algorithm: 'rsa-sha256'; why: string }
 }
 
 const upload = (why: string) =>
@@ -156,6 +161,10 @@ export const SCENARIOS: Scenario[] = [
   },  {
     provider: 'freshchat',
     fake: 'test/providers/freshchat/fake.ts',
+    proof: {
+      algorithm: 'rsa-sha256',
+      why: 'Freshchat signs every webhook with RSA-SHA256 (X-Freshchat-Signature, PKCS#1 v1.5 checked with the public key of freshchat.webhookPublicKey: Freshworks, "Freshchat Webhooks Payload Structure and Authentication"); the account offers no HMAC option',
+    },
     providerFloor: {
       createUser: { provider: 2, why: 'Freshchat has no upsert: GET /users?email= (the same e-mail reuses the user), then POST /users' },
       startHitl: { provider: 2, why: 'without freshchat.channelId the default topic is read (GET /channels) once per instance, then POST /conversations carries the transcript as private notes' },
