@@ -220,18 +220,21 @@ const cases = async (world: World, scale: number): Promise<Record<string, CpuCas
   const small = { warmup: Math.round(500 * scale), batches: 5, batchSize: Math.round(1000 * scale) }
 
   const out: Record<string, CpuCase> = {}
+  // HITL_BENCH_CPU_CASES=sessionClosed,agentMessage: only those cases (to profile one path: node --cpu-prof … --child cpu).
+  const only = process.env.HITL_BENCH_CPU_CASES?.split(',')
+  const wanted = (name: string) => !only || only.includes(name)
   // Assignments first, on the session's thread as a hand-off leaves it. Where the provider confirms an assignment
   // against the chat (LiveChat's get_chat, whose answer carries the whole thread with its events), measuring it after
   // the 1,000 pooled messages below were added to that thread made every confirmation parse a 1,000-event answer:
   // that is the cost of an unusually long thread, not of an assignment (it was the 4 ms of issue 26).
   const assignments = await pool(100, () => fake.agentAssigned(sessionId, bob))
-  out.agentAssigned = await time('assignment webhook (agent known)', viaHandler(assignments), small, stub.calls, () => logger.last, provider)
+  if (wanted('agentAssigned')) out.agentAssigned = await time('assignment webhook (agent known)', viaHandler(assignments), small, stub.calls, () => logger.last, provider)
   const messages = await pool(1000, (i) =>
     fake.agentMessage(sessionId, alice, { type: 'text', text: `Message ${i}: your replacement parcel ships today, tracking number follows.` }, { messageId: `cpu-${i}` })
   )
   const closes = await pool(100, () => fake.sessionClosed(sessionId))
-  out.agentMessage = await time('agent→user text webhook (agent known)', viaHandler(messages), big, stub.calls, () => logger.last, provider)
-  out.sessionClosed = await time('close webhook', viaHandler(closes), small, stub.calls, () => logger.last, provider)
+  if (wanted('agentMessage')) out.agentMessage = await time('agent→user text webhook (agent known)', viaHandler(messages), big, stub.calls, () => logger.last, provider)
+  if (wanted('sessionClosed')) out.sessionClosed = await time('close webhook', viaHandler(closes), small, stub.calls, () => logger.last, provider)
 
   // The SDK's whole handler with the real Botpress client over loopback (context, not the headline).
   const headers = (): Record<string, string> => ({
@@ -252,7 +255,7 @@ const cases = async (world: World, scale: number): Promise<Record<string, CpuCas
     body: JSON.stringify({ req: { ...req, headers: Object.fromEntries(Object.entries(req.headers).filter(([, v]) => v !== undefined)) } }),
   }))
   const handler = bundle.default.handler as (req: unknown) => Promise<{ status?: number; body?: string } | void>
-  out.sdkLoopback = await time(
+  if (wanted('sdkLoopback')) out.sdkLoopback = await time(
     'SDK handler, Botpress over loopback (context)',
     (i) => handler(sdkRequests[i % sdkRequests.length]),
     { warmup: 200, batches: 5, batchSize: Math.round(300 * scale) },
