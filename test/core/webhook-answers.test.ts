@@ -150,7 +150,7 @@ describe('webhook answers', () => {
       expect(body(other)).toEqual({ error: 'temporarily unavailable, please retry' })
       expect(logged('error')).toEqual(['webhook processing failed, asking the provider to retry: socket hang up'])
       const thrown = await deliver(() => {
-        throw 'a string' // eslint-disable-line no-throw-literal
+        throw 'a string'
       })
       expect(thrown.status).toBe(503)
     })
