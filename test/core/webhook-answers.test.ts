@@ -6,7 +6,7 @@
 import { Client } from '@botpress/client'
 import { carefulClient } from '../../src/core/botpress'
 import { Engine } from '../../src/core/engine'
-import { BadRequestError, ProviderError, RetryLaterError } from '../../src/core/errors'
+import { BadRequestError, HitlError, ProviderError, RetryLaterError } from '../../src/core/errors'
 import { createLogger, Redactor } from '../../src/core/log'
 import { proofDigest } from '../../src/core/order'
 import type { ActiveProvider } from '../../src/core/provider'
@@ -216,6 +216,20 @@ describe('webhook answers', () => {
         expect(body(reply)).toEqual({ error: 'temporarily unavailable, please retry' })
         expect(rig.events('hitlAssigned')).toEqual([])
         expect(rig.conversation(conversationId).tags.agentId).toBeUndefined()
+      } finally {
+        delete adapter.describeAgent
+      }
+    })
+
+    it('an error of our own runtime (not a Botpress refusal) while applying is a 503, not a 400', async () => {
+      const { session } = await open()
+      adapter.describeAgent = async () => {
+        throw new HitlError('the agent lookup failed')
+      }
+      try {
+        const reply = await deliver({ events: [assigned(session, { id: 'agent-nameless' })] })
+        expect(reply.status).toBe(503)
+        expect(logged('error')).toEqual(['webhook processing failed, asking the provider to retry: the agent lookup failed'])
       } finally {
         delete adapter.describeAgent
       }
