@@ -23,6 +23,8 @@ describe('core helper edges', () => {
 
   it('a phone number needs six digits; its "+" is not one', () => {
     expect(classifyContactPoint('+12345')).toEqual({})
+    // Six characters of the phone alphabet after the "+", five of them digits.
+    expect(classifyContactPoint('+1 2345')).toEqual({})
     expect(classifyContactPoint('+123456')).toEqual({ phone: '+123456' })
   })
 
