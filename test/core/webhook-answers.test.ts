@@ -406,6 +406,15 @@ describe('webhook answers', () => {
       expect(message.tags.externalId).toBe('m-1')
     })
 
+    it('a message from another agent than the assigned one does not reassign the session', async () => {
+      const { conversationId, session } = await open()
+      await deliver({ events: [assigned(session, alice, 1_000)] })
+      await deliver({ events: [said(session, [{ type: 'text', text: 'covering' }], { agent: bob, at: 2_000 })] })
+      expect(rig.conversation(conversationId).tags).toMatchObject({ agentId: alice.id, lastEventAt: '1000' })
+      expect(rig.events('hitlAssigned')).toHaveLength(1)
+      expect(rig.user(agentMessages(conversationId)[0].userId).name).toBe('Bob')
+    })
+
     it('a bloc: one message per item, keyed by position; a long provider id becomes its digest', async () => {
       const { conversationId, session } = await open()
       const messages = [{ type: 'text' as const, text: 'one' }, { type: 'text' as const, text: 'two' }]
