@@ -10,7 +10,7 @@ import { BadRequestError, HitlError, ProviderError, RetryLaterError } from '../.
 import { createLogger, Redactor } from '../../src/core/log'
 import { proofDigest } from '../../src/core/order'
 import type { ActiveProvider } from '../../src/core/provider'
-import type { InboundEvent, ParsedWebhook, ProviderAdapter, WebhookRequest } from '../../src/core/types'
+import type { InboundEvent, ParsedWebhook, ProviderAdapter, SessionKey, WebhookRequest } from '../../src/core/types'
 import { providers } from '../../src/providers'
 import { HttpFake } from '../providers/http/fake'
 import { useFakeRig } from '../support/rig'
@@ -65,7 +65,7 @@ describe('webhook answers', () => {
     return { conversationId, session: { id: rig.conversation(conversationId).tags.externalId as string } }
   }
   const assigned = (session: { id: string }, agent: { id: string; name?: string }, at?: number): InboundEvent => ({ kind: 'agentAssigned', session, agent, at })
-  const closed = (session: { id: string }, at?: number): InboundEvent => ({ kind: 'sessionClosed', session, at })
+  const closed = (session: SessionKey, at?: number): InboundEvent => ({ kind: 'sessionClosed', session, at })
   const said = (session: { id: string }, messages: Array<{ type: 'text'; text: string }>, extra: Partial<Extract<InboundEvent, { kind: 'agentMessage' }>> = {}): InboundEvent => ({
     kind: 'agentMessage',
     session,
@@ -313,8 +313,8 @@ describe('webhook answers', () => {
 
     it('a session is found by the key the adapter names (`by`), among this provider\'s sessions only', async () => {
       const { conversationId } = await open()
-      rig.conversation(conversationId).tags.contactId = 'contact-77'
-      const reply = await deliver({ events: [closed({ id: 'contact-77', by: 'contactId' })] })
+      rig.conversation(conversationId).tags.externalAltId = 'contact-77'
+      const reply = await deliver({ events: [closed({ id: 'contact-77', by: 'externalAltId' })] })
       expect(body(reply)).toEqual({ ok: true, events: 1, applied: 1 })
       expect(rig.events('hitlStopped').map((e) => e.conversationId)).toEqual([conversationId])
       const other = await open()
