@@ -187,15 +187,13 @@ const assignAgent = async (
 ): Promise<boolean> => {
   if (conversation.tags.agentId === agent.id) return false
   const resolved = await resolveAgent(providerCtx(ctx), agent)
-  const emitted = await applyOnce(ctx, {
+  return applyOnce(ctx, {
     type: 'hitlAssigned',
     conversation,
     subject: agent.id,
     agent: 'known' in resolved ? async () => resolved.known : resolved.write,
     tags: { agentId: agent.id, ...(at !== undefined ? orderTags(conversation.tags, at, proof) : {}) },
   })
-  conversation.tags.agentId = agent.id
-  return emitted
 }
 
 const applyMessage = async (

@@ -6,13 +6,22 @@ import base from '../../jest.config'
 // without the tests that build or drive the bundle, a browser or child processes (they test the bundle on disk, not the
 // instrumented sources) and without the fuzzers (1,000 requests per provider per mutant; `npm test` still runs them).
 // MUTATE_TESTS=test/core,test/providers/http narrows the suite to those test folders (a quicker partial run; a
-// mutant no selected test covers is reported "no coverage", so use it with a matching --mutate).
+// mutant no selected test covers is reported "no coverage", so use it with a matching --mutate). An entry may also be
+// one test file (`test/core,test/reliability/guarantees.test.ts`): jest roots are folders, so its folder becomes a root
+// and only that file of it is matched.
 const only = process.env.MUTATE_TESTS?.split(',').map((p) => p.trim().replace(/^\.?\//, '')).filter(Boolean)
+const isFile = (p: string) => p.endsWith('.ts')
+const narrowed = only?.length
+  ? {
+      roots: [...new Set(only.map((p) => `<rootDir>/${isFile(p) ? p.slice(0, p.lastIndexOf('/')) : p}`))],
+      ...(only.some(isFile) ? { testMatch: only.map((p) => `<rootDir>/${isFile(p) ? p : `${p}/**/*.test.ts`}`) } : {}),
+    }
+  : {}
 
 const config: Config = {
   ...base,
   rootDir: '../..',
-  ...(only?.length ? { roots: only.map((p) => `<rootDir>/${p}`) } : {}),
+  ...narrowed,
   testPathIgnorePatterns: ['/node_modules/', '/test/e2e/', '/test/playground/', '/test/dev/', '/test/reliability/fuzz/', '/test/core/deploy-body\\.test\\.ts$'],
 }
 
