@@ -147,6 +147,11 @@ describe('each refusal names its cause (a check removed would fall through to an
     expect(reason(signature())).toBe(expected)
   })
 
+  it('a key that makes the verification throw (not RSA) refuses, never throws', () => {
+    const ed = generateKeyPairSync('ed25519').publicKey
+    expect(verifySignature(ed, body, Buffer.alloc(64, 1).toString('base64'))).toEqual({ ok: false, reason: 'X-Freshchat-Signature does not verify with the configured public key' })
+  })
+
   it('surrounding whitespace of the header is not part of the signature', () => {
     expect(verifySignature(key(), body, ` ${signBody(body)}\t`)).toEqual({ ok: true })
   })
@@ -166,6 +171,15 @@ describe('the key text: bounds and shapes', () => {
     expect(normalisePem(base64())).toBe(`-----BEGIN PUBLIC KEY-----\n${lines.join('\n')}\n-----END PUBLIC KEY-----\n`)
     expect(normalisePem(`'${pem()}'`)).toBe(normalisePem(pem()))
     expect(normalisePem(`  ${pem().replace(/\n/g, '\\n')}  `)).toBe(normalisePem(pem()))
+  })
+  it('quotes and blanks around a bare base64 body are dropped; a quote inside is not base64', () => {
+    expect(normalisePem(`  "${base64()}" \n`)).toBe(normalisePem(pem()))
+    expect(normalisePem(`'${base64()}'`)).toBe(normalisePem(pem()))
+    expect(normalisePem(`${base64().slice(0, 30)}"${base64().slice(30)}`)).toBeUndefined()
+    expect(normalisePem(`${base64().slice(0, 30)}'${base64().slice(30)}`)).toBeUndefined()
+  })
+  it('blanks around the armour label are tolerated', () => {
+    expect(normalisePem(pem().replace('-----BEGIN PUBLIC KEY-----', '-----BEGIN PUBLIC KEY -----'))).toBe(normalisePem(pem()))
   })
   it.each([
     ['an armour never closed', () => `-----BEGIN PUBLIC KEY-----\n${base64()}`],

@@ -90,6 +90,7 @@ describe('candidateUris', () => {
   it.each([
     ['a path without its slash', { path: 'hubspot', query: '' }, ['https://w.example/wh_1/hubspot']],
     ['a query given with its ?', { path: '/x', query: '?a=1' }, ['https://w.example/wh_1/x?a=1']],
+    ['a query holding a ? of its own', { path: '/x', query: 'a=b?c' }, ['https://w.example/wh_1/x?a=b?c']],
     ['a bare URL with a query', { path: '', query: 'a=1' }, ['https://w.example/wh_1?a=1', 'https://w.example/wh_1/?a=1']],
     ['a bare URL as "/"', { path: '/', query: '' }, ['https://w.example/wh_1', 'https://w.example/wh_1/']],
   ])('%s', (_label, req, expected) => {
