@@ -154,6 +154,8 @@ describe('message parts', () => {
     const edge = `https://x.test/${'a'.repeat(1985)}`
     expect(edge).toHaveLength(2000)
     expect(partsOf({ image: { url: edge } })).toEqual([{ type: 'image', url: edge }])
+    const over = `${edge}b`
+    for (const kind of ['image', 'video', 'audio', 'file']) expect(partsOf({ [kind]: { url: over, name: 'n' } })).toEqual([])
   })
 
   it('at most 20 parts are read', () => {

@@ -124,6 +124,18 @@ describe('conversation:message', () => {
     expect(refusal(delivery(messageEvent(message)))).toBe('conversation:message has no message id')
   })
 
+  it('an avatar URL over 2,000 characters is left out; 2,000 are kept', () => {
+    const url = (n: number) => `https://x.test/${'a'.repeat(n - 15)}`
+    const agentOf = (avatarUrl: string) => (parse(delivery(messageEvent({ author: { type: 'business', avatarUrl } })), false).events[0] as { agent: unknown }).agent
+    expect(agentOf(url(2000))).toEqual({ id: '123', pictureUrl: url(2000) })
+    expect(agentOf(url(2001))).toEqual({ id: '123' })
+  })
+
+  it('conversation ids: 200 characters are taken, 201 refused', () => {
+    expect(parse(delivery(messageEvent({}, { id: 'c'.repeat(200) })), false).events[0]).toMatchObject({ session: { id: 'c'.repeat(200) } })
+    expect(refusal(delivery(messageEvent({}, { id: 'c'.repeat(201) })))).toBe('conversation:message has no conversation id')
+  })
+
   it('a message id of 200 characters is taken', () => {
     expect(parse(delivery(messageEvent({ id: 'm'.repeat(200) })), false).events[0]).toMatchObject({ messageId: 'm'.repeat(200) })
   })
@@ -160,6 +172,12 @@ describe('contentOf', () => {
       { type: 'image', url: 'https://x.test/a.png', title: 'n'.repeat(200) },
     ])
     expect(contentOf({ type: 'file', mediaUrl: `https://x.test/${'f'.repeat(300)}` })).toEqual([{ type: 'file', url: `https://x.test/${'f'.repeat(300)}`, title: 'f'.repeat(200) }])
+  })
+
+  it('a media URL over 2,000 characters is not relayed; 2,000 is', () => {
+    const url = (n: number) => `https://x.test/${'a'.repeat(n - 19)}.png`
+    expect(contentOf({ type: 'image', mediaUrl: url(2000), altText: 'x' })).toEqual([{ type: 'image', url: url(2000), title: 'x' }])
+    expect(contentOf({ type: 'image', mediaUrl: url(2001), altText: 'x' })).toEqual([])
   })
 
   it('the text is trimmed after the first 40,000 characters are taken (leading blanks do not push it out)', () => {
