@@ -122,3 +122,86 @@ describe('parsing cost (issue 12): every parser of untrusted text here answers 1
     }],
   ])('%s', (name, parse) => expectWithinBudget({ name, parse }))
 })
+
+const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+describe('each refusal names its cause (a check removed would fall through to another refusal)', () => {
+  const reason = (signature: string | undefined) => {
+    const result = verifySignature(key(), body, signature)
+    return result.ok ? 'accepted' : result.reason
+  }
+  it.each([
+    ['missing', () => undefined, 'X-Freshchat-Signature missing'],
+    ['blank', () => ' \t ', 'X-Freshchat-Signature missing'],
+    ['one character over the limit', () => 'A'.repeat(MAX_SIGNATURE + 1), 'X-Freshchat-Signature is too long to be an RSA signature'],
+    ['exactly the limit (canonical base64, wrong length)', () => 'A'.repeat(MAX_SIGNATURE), 'X-Freshchat-Signature has the wrong length for the configured key'],
+    ['a character outside base64', () => `${signBody(body).slice(0, 10)}-${signBody(body).slice(11)}`, 'X-Freshchat-Signature is not base64'],
+    ['a space inside', () => `${signBody(body).slice(0, 10)} ${signBody(body).slice(10)}`, 'X-Freshchat-Signature is not base64'],
+    ['three padding characters', () => `${signBody(body)}=`, 'X-Freshchat-Signature is not base64'],
+    ['padding stripped', () => signBody(body).replace(/=+$/, ''), 'X-Freshchat-Signature is not canonical base64'],
+    // 256 bytes: the character before '==' carries 2 bits and 4 zero bits; setting the lowest is another spelling.
+    ['stray bits before the padding', () => signBody(body).replace(/.==$/, (m) => `${B64_ALPHABET[B64_ALPHABET.indexOf(m[0]!) + 1]}==`), 'X-Freshchat-Signature is not canonical base64'],
+    ['one byte short', () => Buffer.from(signBody(body), 'base64').subarray(1).toString('base64'), 'X-Freshchat-Signature has the wrong length for the configured key'],
+    ['signed by another key', () => signBody(body, keyPairs().stranger.privateKey), 'X-Freshchat-Signature does not verify with the configured public key'],
+    ['one byte off (same length)', () => { const b = Buffer.from(signBody(body), 'base64'); b[100] = b[100]! ^ 1; return b.toString('base64') }, 'X-Freshchat-Signature does not verify with the configured public key'],
+  ])('%s', (_label, signature, expected) => {
+    expect(reason(signature())).toBe(expected)
+  })
+
+  it('a key that makes the verification throw (not RSA) refuses, never throws', () => {
+    const ed = generateKeyPairSync('ed25519').publicKey
+    expect(verifySignature(ed, body, Buffer.alloc(64, 1).toString('base64'))).toEqual({ ok: false, reason: 'X-Freshchat-Signature does not verify with the configured public key' })
+  })
+
+  it('surrounding whitespace of the header is not part of the signature', () => {
+    expect(verifySignature(key(), body, ` ${signBody(body)}\t`)).toEqual({ ok: true })
+  })
+})
+
+describe('the key text: bounds and shapes', () => {
+  const pem = () => publicPem()
+  const base64 = () => pem().split('\n').filter((l) => l && !l.startsWith('-----')).join('')
+  const expectKey = (text: string) => expect(publicKeyOf(text)).toEqual({ key: expect.anything() })
+  it('16,384 characters are read (a key padded with blanks), one more is refused', () => {
+    const padded = (n: number) => `${pem()}${' '.repeat(n - pem().length)}`
+    expect(normalisePem(padded(16_384))).toBe(normalisePem(pem()))
+    expect(normalisePem(padded(16_385))).toBeUndefined()
+  })
+  it('the canonical PEM: 64-character lines between the armour, one final newline', () => {
+    const lines = base64().match(/.{1,64}/g)!
+    expect(normalisePem(base64())).toBe(`-----BEGIN PUBLIC KEY-----\n${lines.join('\n')}\n-----END PUBLIC KEY-----\n`)
+    expect(normalisePem(`'${pem()}'`)).toBe(normalisePem(pem()))
+    expect(normalisePem(`  ${pem().replace(/\n/g, '\\n')}  `)).toBe(normalisePem(pem()))
+  })
+  it('quotes and blanks around a bare base64 body are dropped; a quote inside is not base64', () => {
+    expect(normalisePem(`  "${base64()}" \n`)).toBe(normalisePem(pem()))
+    expect(normalisePem(`'${base64()}'`)).toBe(normalisePem(pem()))
+    expect(normalisePem(`${base64().slice(0, 30)}"${base64().slice(30)}`)).toBeUndefined()
+    expect(normalisePem(`${base64().slice(0, 30)}'${base64().slice(30)}`)).toBeUndefined()
+  })
+  it('blanks around the armour label are tolerated', () => {
+    expect(normalisePem(pem().replace('-----BEGIN PUBLIC KEY-----', '-----BEGIN PUBLIC KEY -----'))).toBe(normalisePem(pem()))
+  })
+  it.each([
+    ['an armour never closed', () => `-----BEGIN PUBLIC KEY-----\n${base64()}`],
+    ['a begin line never closed', () => `-----BEGIN PUBLIC KEY ${base64()}`],
+    ['a certificate label', () => pem().replace(/PUBLIC KEY/g, 'CERTIFICATE')],
+    ['a mismatched end label', () => pem().replace('-----END PUBLIC KEY-----', '-----END RSA PUBLIC KEY-----')],
+    ['an empty body', () => '-----BEGIN PUBLIC KEY----------END PUBLIC KEY-----'],
+    ['a body with a character outside base64', () => `${base64().slice(0, 20)}#${base64().slice(20)}`],
+    ['not a string', () => 42 as unknown as string],
+  ])('%s → not a PEM', (_label, text) => {
+    expect(normalisePem(text())).toBeUndefined()
+  })
+  it('the refusal says what is wrong: not PEM, not a key, not RSA', () => {
+    expect(publicKeyOf('not a key!')).toEqual({ error: 'it is not a PEM public key (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----)' })
+    expect(publicKeyOf(base64().slice(0, 100))).toEqual({ error: 'the PEM text does not hold a valid public key (copy it again, whole)' })
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString()
+    expect(publicKeyOf(ec)).toEqual({ error: 'it is a ec key, not the RSA key Freshchat signs with' })
+    expectKey(pem())
+  })
+  it('a key is parsed once and then answered from the cache (same object)', () => {
+    const first = publicKeyOf(pem())
+    const second = publicKeyOf(pem().replace(/\n/g, ' '))
+    expect('key' in first && 'key' in second && first.key === second.key).toBe(true)
+  })
+})
