@@ -13,60 +13,69 @@ import { expectShape, id, parseJson, z } from '../../core/validate'
 import { isRecord, isWebUrl } from '../shared'
 import { readRichText } from './render'
 
-const optionalId = () => z.optional(z.union([id(), z.literal(null)]))
+/**
+ * The webhook schemas, built on first parse, not when the adapter loads: a cold instance that only refuses a forged
+ * request never pays for them (src/providers/README.md, "Loaded on first use", rule 5).
+ */
+const buildSchemas = () => {
+  const optionalId = () => z.optional(z.union([id(), z.literal(null)]))
 
-const sender = z.object({
-  actorId: z.optional(z.string()),
-  name: z.optional(z.string()),
-})
+  const sender = z.object({
+    actorId: z.optional(z.string()),
+    name: z.optional(z.string()),
+  })
 
-const attachment = z.object({
-  type: z.string(),
-  fileId: optionalId(),
-  fileUsageType: z.optional(z.string()),
-  name: z.optional(z.string()),
-  url: z.optional(z.string()),
-  latitude: z.optional(z.number()),
-  longitude: z.optional(z.number()),
-  address: z.optional(z.string()),
-})
+  const attachment = z.object({
+    type: z.string(),
+    fileId: optionalId(),
+    fileUsageType: z.optional(z.string()),
+    name: z.optional(z.string()),
+    url: z.optional(z.string()),
+    latitude: z.optional(z.number()),
+    longitude: z.optional(z.number()),
+    address: z.optional(z.string()),
+  })
 
-const agentMessage = z.object({
-  type: z.literal('OUTGOING_CHANNEL_MESSAGE_CREATED'),
-  portalId: optionalId(),
-  eventTimestamp: z.optional(z.union([z.string().check(z.maxLength(40)), z.number()])),
-  channelId: optionalId(),
-  channelIntegrationThreadIds: z.optional(z.array(z.string().check(z.maxLength(500)))),
-  message: z.object({
-    id: id(),
-    direction: z.optional(z.string()),
-    conversationsThreadId: optionalId(),
+  const agentMessage = z.object({
+    type: z.literal('OUTGOING_CHANNEL_MESSAGE_CREATED'),
+    portalId: optionalId(),
+    eventTimestamp: z.optional(z.union([z.string().check(z.maxLength(40)), z.number()])),
+    channelId: optionalId(),
     channelIntegrationThreadIds: z.optional(z.array(z.string().check(z.maxLength(500)))),
-    createdBy: z.optional(z.string()),
-    createdAt: z.optional(z.string().check(z.maxLength(40))),
-    client: z.optional(z.object({ clientType: z.optional(z.string()) })),
-    senders: z.optional(z.array(sender)),
-    text: z.optional(z.union([z.string(), z.literal(null)])),
-    richText: z.optional(z.union([z.string(), z.literal(null)])),
-    attachments: z.optional(z.array(attachment)),
-  }),
-})
+    message: z.object({
+      id: id(),
+      direction: z.optional(z.string()),
+      conversationsThreadId: optionalId(),
+      channelIntegrationThreadIds: z.optional(z.array(z.string().check(z.maxLength(500)))),
+      createdBy: z.optional(z.string()),
+      createdAt: z.optional(z.string().check(z.maxLength(40))),
+      client: z.optional(z.object({ clientType: z.optional(z.string()) })),
+      senders: z.optional(z.array(sender)),
+      text: z.optional(z.union([z.string(), z.literal(null)])),
+      richText: z.optional(z.union([z.string(), z.literal(null)])),
+      attachments: z.optional(z.array(attachment)),
+    }),
+  })
 
-const accountEvent = z.object({
-  type: z.string(),
-  channelAccountId: optionalId(),
-  authorized: z.optional(z.boolean()),
-})
+  const accountEvent = z.object({
+    type: z.string(),
+    channelAccountId: optionalId(),
+    authorized: z.optional(z.boolean()),
+  })
 
-const appEvent = z.object({
-  subscriptionType: z.string().check(z.minLength(1)),
-  objectId: id(),
-  portalId: optionalId(),
-  eventId: optionalId(),
-  occurredAt: z.optional(z.number()),
-  propertyName: z.optional(z.string()),
-  propertyValue: z.optional(z.union([z.string(), z.number(), z.boolean(), z.literal(null)])),
-})
+  const appEvent = z.object({
+    subscriptionType: z.string().check(z.minLength(1)),
+    objectId: id(),
+    portalId: optionalId(),
+    eventId: optionalId(),
+    occurredAt: z.optional(z.number()),
+    propertyName: z.optional(z.string()),
+    propertyValue: z.optional(z.union([z.string(), z.number(), z.boolean(), z.literal(null)])),
+  })
+  return { agentMessage, accountEvent, appEvent }
+}
+let built: ReturnType<typeof buildSchemas> | undefined
+const schemas = () => (built ??= buildSchemas())
 
 /** A signed URL for an attachment HubSpot sent without one; undefined when it is gone for good (404, 403). Throws RetryLaterError when it may pass. */
 export type AttachmentUrlResolver = (fileId: string) => Promise<string | undefined>
@@ -145,7 +154,7 @@ const parseAppEvents = async (list: unknown[], ctx: ParseContext): Promise<Parse
   for (const [index, raw] of list.entries()) {
     let e
     try {
-      e = expectShape(appEvent, raw, describeEvent(raw, index))
+      e = expectShape(schemas().appEvent, raw, describeEvent(raw, index))
     } catch (error) {
       malformed++
       skipped.push(error instanceof BadRequestError ? error.reason : String(error))
@@ -211,7 +220,7 @@ const parseDelivery = async (raw: Record<string, unknown> & { type: string }, ct
     case 'CHANNEL_ACCOUNT_CREATED':
     case 'CHANNEL_ACCOUNT_UPDATED':
     case 'CHANNEL_ACCOUNT_PURGED': {
-      const e = expectShape(accountEvent, raw, raw.type)
+      const e = expectShape(schemas().accountEvent, raw, raw.type)
       if (ctx.channelAccountId && e.channelAccountId === ctx.channelAccountId && (raw.type === 'CHANNEL_ACCOUNT_PURGED' || e.authorized === false)) {
         ctx.warn(
           `HubSpot ${raw.type === 'CHANNEL_ACCOUNT_PURGED' ? 'deleted' : 'disabled'} the channel account ${e.channelAccountId} that connects ` +
@@ -226,7 +235,7 @@ const parseDelivery = async (raw: Record<string, unknown> & { type: string }, ct
 }
 
 const parseAgentMessage = async (raw: unknown, ctx: ParseContext): Promise<ParsedWebhook> => {
-  const e = expectShape(agentMessage, raw, 'OUTGOING_CHANNEL_MESSAGE_CREATED')
+  const e = expectShape(schemas().agentMessage, raw, 'OUTGOING_CHANNEL_MESSAGE_CREATED')
   const m = e.message
   const mid = clip(m.id)
   if (ctx.portalId && e.portalId && e.portalId !== ctx.portalId) {
