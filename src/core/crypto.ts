@@ -1,22 +1,15 @@
 import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { createCache } from './cache'
 
 /**
  * Keys already prepared for HMAC, by key text: a warm instance verifies every webhook with the same few secrets, and
  * preparing a string key costs about as much as hashing a small body. Bounded; in memory only.
  */
-const preparedKeys = new Map<string, KeyObject>()
-const MAX_PREPARED_KEYS = 32
+const preparedKeys = createCache<KeyObject>({ name: 'prepared HMAC keys', max: 32 })
 
-const preparedKey = (key: string): KeyObject | string => {
-  const known = preparedKeys.get(key)
-  if (known) return known
-  // An empty key cannot be a KeyObject: used as text (createHmac accepts it).
-  if (!key) return key
-  if (preparedKeys.size >= MAX_PREPARED_KEYS) preparedKeys.delete(preparedKeys.keys().next().value!)
-  const prepared = createSecretKey(Buffer.from(key, 'utf8'))
-  preparedKeys.set(key, prepared)
-  return prepared
-}
+// An empty key cannot be a KeyObject: used as text (createHmac accepts it).
+const preparedKey = (key: string): KeyObject | string =>
+  key ? (preparedKeys.get(key) ?? preparedKeys.set(key, createSecretKey(Buffer.from(key, 'utf8')))) : key
 
 export const hmac = (algorithm: 'sha1' | 'sha256', key: string, data: string | Buffer, encoding: 'hex' | 'base64' = 'hex') =>
   createHmac(algorithm, preparedKey(key)).update(data).digest(encoding)
